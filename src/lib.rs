@@ -1,0 +1,4 @@
+//! conform: spec → plan → generate → execute → check → report.
+
+pub mod reference_server;
+pub mod schema;

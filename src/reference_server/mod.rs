@@ -1,0 +1,1 @@
+//! The embedded reference server: an in-memory Auth0 Authentication API (see issue 3).
