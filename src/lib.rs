@@ -2,3 +2,4 @@
 
 pub mod reference_server;
 pub mod schema;
+pub mod spec;

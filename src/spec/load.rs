@@ -1,0 +1,400 @@
+//! Reads a YAML or JSON file into a checked [`Document`]: syntax, OpenAPI version, `$ref`s, the
+//! openapiv3 structure, then our model. Every error names the file, line:column and pointer.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use openapiv3::{OpenAPI, ParameterSchemaOrContent, ReferenceOr, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Number, Value};
+
+use super::error::{SpecError, SpecErrorKind};
+use super::locate::locate;
+use super::model::{
+    Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
+    Response, SchemaRef, StatusSpec,
+};
+use super::pointer::{escape_token, pointer_from_tokens};
+use super::resolve::{check_refs, deref};
+
+/// Loads the document at `path`.
+pub fn load(path: &Path) -> Result<Document, SpecError> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| SpecError::new(path, SpecErrorKind::Io(e)))?;
+    load_str(path, &source)
+}
+
+/// Loads a document from text; `path` is used for messages only.
+pub fn load_str(path: &Path, source: &str) -> Result<Document, SpecError> {
+    let loader = Loader { path, source };
+    let raw = loader.parse()?;
+    loader.check_version(&raw)?;
+    check_refs(&raw).map_err(|(pointer, kind)| loader.error_at(kind, &pointer))?;
+    let typed: OpenAPI = loader.typed(&raw, "")?;
+    loader.build(raw, typed)
+}
+
+struct Loader<'a> {
+    path: &'a Path,
+    source: &'a str,
+}
+
+impl Loader<'_> {
+    fn error(&self, kind: SpecErrorKind) -> SpecError {
+        SpecError::new(self.path, kind)
+    }
+
+    /// An error at a pointer (without `#`), located in the source text.
+    fn error_at(&self, kind: SpecErrorKind, pointer: &str) -> SpecError {
+        let location = locate(self.source, pointer);
+        self.error(kind).at(Some(pointer.to_string()), location)
+    }
+
+    fn parse(&self) -> Result<Value, SpecError> {
+        let trimmed = self.source.trim_start();
+        if trimmed.starts_with("#%RAML") {
+            return Err(self.error(SpecErrorKind::NotOpenApi3(
+                "it is a RAML document (`#%RAML` header)".into(),
+            )).at(None, Some((1, 1))));
+        }
+        if trimmed.starts_with('{') {
+            return serde_json::from_str(self.source).map_err(|e| {
+                self.error(SpecErrorKind::Syntax(strip_position(&e.to_string())))
+                    .at(None, Some((e.line(), e.column())))
+            });
+        }
+        let yaml: serde_yaml::Value = serde_yaml::from_str(self.source).map_err(|e| {
+            let location = e.location().map(|l| (l.line(), l.column()));
+            self.error(SpecErrorKind::Syntax(strip_position(&e.to_string())))
+                .at(None, location)
+        })?;
+        Ok(yaml_to_json(yaml))
+    }
+
+    fn check_version(&self, raw: &Value) -> Result<(), SpecError> {
+        let Some(top) = raw.as_object() else {
+            return Err(self
+                .error(SpecErrorKind::NotOpenApi3(format!(
+                    "the top level is {}, not a mapping",
+                    kind_of(raw)
+                )))
+                .at(None, Some((1, 1))));
+        };
+        let version = match top.get("openapi") {
+            Some(Value::String(v)) => v.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => {
+                return Err(self.error_at(
+                    SpecErrorKind::NotOpenApi3(format!("`openapi` is {}, not a version string", kind_of(other))),
+                    "/openapi",
+                ));
+            }
+            None => {
+                let what = if let Some(v) = top.get("swagger") {
+                    format!("it is a Swagger {} document; convert it to OpenAPI 3.0 first", scalar_text(v))
+                } else if let Some(v) = top.get("asyncapi") {
+                    format!("it is an AsyncAPI {} document", scalar_text(v))
+                } else {
+                    "it has no `openapi` key at the top level".to_string()
+                };
+                let err = self.error(SpecErrorKind::NotOpenApi3(what));
+                let pointer = if top.contains_key("swagger") { "/swagger" } else if top.contains_key("asyncapi") { "/asyncapi" } else { "" };
+                return Err(if pointer.is_empty() { err.at(None, Some((1, 1))) } else { self.error_at(err.kind, pointer) });
+            }
+        };
+        if version == "3.0" || version.starts_with("3.0.") {
+            return Ok(());
+        }
+        let what = if version.starts_with("3.1") {
+            format!("it is OpenAPI {version}; conform reads OpenAPI 3.0.x")
+        } else {
+            format!("`openapi: {version}` is not a 3.0.x version")
+        };
+        Err(self.error_at(SpecErrorKind::NotOpenApi3(what), "/openapi"))
+    }
+
+    /// Deserialises the node at `pointer` as `T`, naming the exact failing node on error.
+    fn typed<T: DeserializeOwned>(&self, raw: &Value, pointer: &str) -> Result<T, SpecError> {
+        let node = if pointer.is_empty() { raw } else { raw.pointer(pointer).unwrap_or(&Value::Null) };
+        serde_path_to_error::deserialize(node).map_err(|e| {
+            let mut at = pointer.to_string();
+            for segment in e.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Seq { index } => at.push_str(&format!("/{index}")),
+                    serde_path_to_error::Segment::Map { key } => {
+                        at.push('/');
+                        at.push_str(&escape_token(key));
+                    }
+                    serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+                }
+            }
+            // Untagged enums (ReferenceOr) hide the inner message; say what was expected.
+            let message = e.inner().to_string().replace(
+                "data did not match any variant of untagged enum ReferenceOr",
+                "neither a valid object here nor a $ref",
+            );
+            self.error_at(SpecErrorKind::Invalid(message), &at)
+        })
+    }
+
+    /// Follows a `$ref` node to its target, or returns the node's own pointer.
+    fn target(&self, raw: &Value, pointer: &str) -> Result<String, SpecError> {
+        let node = raw.pointer(pointer).unwrap_or(&Value::Null);
+        deref(raw, node, pointer)
+            .map(|(_, p)| p)
+            .map_err(|kind| self.error_at(kind, &format!("{pointer}/$ref")))
+    }
+
+    /// A typed object that may be a reference: resolved, with the pointer where it really is.
+    fn resolved<T: DeserializeOwned>(&self, raw: &Value, item: &ReferenceOr<T>, pointer: &str) -> Result<(T, String), SpecError>
+    where
+        T: Clone,
+    {
+        match item {
+            ReferenceOr::Item(value) => Ok((value.clone(), pointer.to_string())),
+            ReferenceOr::Reference { .. } => {
+                let target = self.target(raw, pointer)?;
+                Ok((self.typed(raw, &target)?, target))
+            }
+        }
+    }
+
+    fn build(&self, raw: Value, typed: OpenAPI) -> Result<Document, SpecError> {
+        let mut operations = Vec::new();
+        for (path, item) in &typed.paths.paths {
+            let item_pointer = pointer_from_tokens(["paths", path.as_str()]);
+            let (item, item_pointer) = self.resolved(&raw, item, &item_pointer)?;
+            let declared: Vec<(Method, &openapiv3::Operation)> = Method::ALL
+                .iter()
+                .filter_map(|&m| {
+                    let op = match m {
+                        Method::Get => item.get.as_ref(),
+                        Method::Put => item.put.as_ref(),
+                        Method::Post => item.post.as_ref(),
+                        Method::Delete => item.delete.as_ref(),
+                        Method::Options => item.options.as_ref(),
+                        Method::Head => item.head.as_ref(),
+                        Method::Patch => item.patch.as_ref(),
+                        Method::Trace => item.trace.as_ref(),
+                    };
+                    op.map(|op| (m, op))
+                })
+                .collect();
+            let path_methods: Vec<Method> = declared.iter().map(|(m, _)| *m).collect();
+            let path_params = self.parameters(&raw, &item.parameters, &format!("{item_pointer}/parameters"))?;
+            for (method, op) in declared {
+                let pointer = format!("{item_pointer}/{}", method.key());
+                let mut parameters = path_params.clone();
+                for p in self.parameters(&raw, &op.parameters, &format!("{pointer}/parameters"))? {
+                    parameters.retain(|q| !(q.name == p.name && q.location == p.location));
+                    parameters.push(p);
+                }
+                let request_body = match &op.request_body {
+                    None => None,
+                    Some(rb) => {
+                        let (rb, rb_pointer) = self.resolved(&raw, rb, &format!("{pointer}/requestBody"))?;
+                        Some(RequestBody {
+                            required: rb.required,
+                            content: media_types(&rb.content, &rb_pointer),
+                            pointer: rb_pointer,
+                        })
+                    }
+                };
+                let mut responses = Vec::new();
+                let responses_pointer = format!("{pointer}/responses");
+                if let Some(default) = &op.responses.default {
+                    responses.push(self.response(&raw, StatusSpec::Default, default, &format!("{responses_pointer}/default"))?);
+                }
+                for (code, response) in &op.responses.responses {
+                    let (status, key) = match code {
+                        StatusCode::Code(c) => (StatusSpec::Code(*c), c.to_string()),
+                        StatusCode::Range(r) => (StatusSpec::Range(*r), range_key(&raw, &responses_pointer, *r)),
+                    };
+                    responses.push(self.response(&raw, status, response, &format!("{responses_pointer}/{key}"))?);
+                }
+                let security = op
+                    .security
+                    .as_ref()
+                    .or(typed.security.as_ref())
+                    .map(|reqs| reqs.iter().map(|r| r.keys().cloned().collect()).collect())
+                    .unwrap_or_default();
+                operations.push(Operation {
+                    method,
+                    path: path.clone(),
+                    operation_id: op.operation_id.clone(),
+                    summary: op.summary.clone(),
+                    deprecated: op.deprecated,
+                    tags: op.tags.clone(),
+                    parameters,
+                    request_body,
+                    responses,
+                    security,
+                    path_methods: path_methods.clone(),
+                    pointer,
+                });
+            }
+        }
+        Ok(Document {
+            source: self.path.to_path_buf(),
+            openapi: typed.openapi.clone(),
+            title: typed.info.title.clone(),
+            version: typed.info.version.clone(),
+            raw: Arc::new(raw),
+            operations,
+        })
+    }
+
+    fn parameters(&self, raw: &Value, params: &[ReferenceOr<openapiv3::Parameter>], base: &str) -> Result<Vec<Parameter>, SpecError> {
+        let mut out = Vec::with_capacity(params.len());
+        for (i, p) in params.iter().enumerate() {
+            let (p, pointer) = self.resolved(raw, p, &format!("{base}/{i}"))?;
+            let (data, location, style) = match &p {
+                openapiv3::Parameter::Query { parameter_data, style, .. } => (parameter_data, ParamLocation::Query, style_name(style)),
+                openapiv3::Parameter::Header { parameter_data, style } => (parameter_data, ParamLocation::Header, style_name(style)),
+                openapiv3::Parameter::Path { parameter_data, style } => (parameter_data, ParamLocation::Path, style_name(style)),
+                openapiv3::Parameter::Cookie { parameter_data, style } => (parameter_data, ParamLocation::Cookie, style_name(style)),
+            };
+            let schema = match &data.format {
+                ParameterSchemaOrContent::Schema(_) => Some(SchemaRef { pointer: format!("{pointer}/schema") }),
+                ParameterSchemaOrContent::Content(content) => content
+                    .iter()
+                    .find(|(_, mt)| mt.schema.is_some())
+                    .map(|(name, _)| SchemaRef { pointer: format!("{pointer}/content/{}/schema", escape_token(name)) }),
+            };
+            // OpenAPI: `explode` defaults to true for `form`, false otherwise.
+            let explode = data.explode.unwrap_or(style == "form");
+            out.push(Parameter {
+                name: data.name.clone(),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                style,
+                explode,
+                schema,
+                pointer,
+            });
+        }
+        Ok(out)
+    }
+
+    fn response(&self, raw: &Value, status: StatusSpec, item: &ReferenceOr<openapiv3::Response>, pointer: &str) -> Result<Response, SpecError> {
+        let (response, pointer) = self.resolved(raw, item, pointer)?;
+        let mut headers = Vec::new();
+        for (name, header) in &response.headers {
+            let header_pointer = format!("{pointer}/headers/{}", escape_token(name));
+            let (header, header_pointer) = self.resolved(raw, header, &header_pointer)?;
+            let schema = match &header.format {
+                ParameterSchemaOrContent::Schema(_) => Some(SchemaRef { pointer: format!("{header_pointer}/schema") }),
+                ParameterSchemaOrContent::Content(_) => None,
+            };
+            headers.push(Header { name: name.clone(), required: header.required, schema });
+        }
+        Ok(Response {
+            status,
+            description: response.description.clone(),
+            content: media_types(&response.content, &pointer),
+            headers,
+            pointer,
+        })
+    }
+}
+
+fn media_types(content: &indexmap::IndexMap<String, openapiv3::MediaType>, base: &str) -> Vec<MediaType> {
+    content
+        .iter()
+        .map(|(name, mt)| MediaType {
+            media_type: name.clone(),
+            schema: mt.schema.as_ref().map(|_| SchemaRef {
+                pointer: format!("{base}/content/{}/schema", escape_token(name)),
+            }),
+        })
+        .collect()
+}
+
+/// The key a range response was written with (`2XX` or `2xx`).
+fn range_key(raw: &Value, responses_pointer: &str, class: u16) -> String {
+    let upper = format!("{class}XX");
+    let lower = format!("{class}xx");
+    match raw.pointer(&format!("{responses_pointer}/{lower}")) {
+        Some(_) => lower,
+        None => upper,
+    }
+}
+
+fn style_name<S: serde::Serialize>(style: &S) -> String {
+    serde_json::to_value(style)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "simple".into())
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a sequence",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// serde_json and serde_yaml append " at line X column Y"; we print the position ourselves.
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// YAML to JSON: keys become strings (`200:` is a status code), tags are dropped (keeping the
+/// tagged value), merge keys applied, non-finite floats become null.
+fn yaml_to_json(mut value: serde_yaml::Value) -> Value {
+    let _ = value.apply_merge();
+    convert(value)
+}
+
+fn convert(value: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                n.as_f64().and_then(Number::from_f64).map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(convert).collect()),
+        Y::Mapping(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (k, v) in map {
+                out.insert(key_text(k), convert(v));
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => convert(tagged.value),
+    }
+}
+
+fn key_text(key: serde_yaml::Value) -> String {
+    use serde_yaml::Value as Y;
+    match key {
+        Y::String(s) => s,
+        Y::Null => "null".into(),
+        Y::Bool(b) => b.to_string(),
+        Y::Number(n) => n.to_string(),
+        Y::Tagged(t) => key_text(t.value),
+        other => serde_json::to_string(&convert(other)).unwrap_or_default(),
+    }
+}
