@@ -1,0 +1,203 @@
+//! The commands, wired stage to stage: spec → plan → (generate → execute → check) → report.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::cli::{Cli, Command, ListArgs, ListFormat, RunArgs};
+use crate::config::{RunConfig, load_spec, random_seed};
+use crate::execute::{Client, ClientOptions, ExecuteError};
+use crate::plan::{Plan, plan};
+use crate::report::{self, Redactor};
+use crate::runner::{self, RunContext, RunInfo};
+use crate::spec::{Document, SpecError};
+use crate::{check, exit_code, recipe};
+
+/// Why a command could not do its work. Each maps to one exit code.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error("could not start the tokio runtime")]
+    Runtime(#[source] std::io::Error),
+    #[error("could not set up the HTTP client")]
+    Client(#[from] ExecuteError),
+    #[error("{0}")]
+    Target(String),
+    #[error("could not write the report {path}")]
+    Report {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write to the console")]
+    Console(#[source] std::io::Error),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Spec(_) => exit_code::BAD_INPUT,
+            _ => exit_code::HARNESS_ERRORS,
+        }
+    }
+}
+
+/// Runs one parsed command line; the `u8` is the process exit code.
+pub fn main_with(cli: Cli) -> Result<u8, AppError> {
+    match cli.command {
+        Command::List(args) => list(&args),
+        Command::Run(args) => run(&args),
+    }
+}
+
+/// The plan of a document with the recipes conform has.
+pub fn plan_document(doc: &Document) -> Plan {
+    plan(doc, recipe::assess)
+}
+
+fn list(args: &ListArgs) -> Result<u8, AppError> {
+    match write_list(args) {
+        // `conform list | head` is not an error.
+        Err(AppError::Console(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(exit_code::OK)
+        }
+        other => other,
+    }
+}
+
+fn write_list(args: &ListArgs) -> Result<u8, AppError> {
+    let doc = load_spec(args.spec.spec.as_deref())?;
+    let plan = plan_document(&doc);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ListFormat::Json => {
+            let rows: Vec<_> = plan.rows(&doc).collect();
+            serde_json::to_writer_pretty(&mut out, &rows)
+                .map_err(|e| AppError::Console(e.into()))?;
+            writeln!(out).map_err(AppError::Console)?;
+        }
+        ListFormat::Human => {
+            for case in &plan.cases {
+                match case.readiness.reason() {
+                    None => writeln!(out, "{:<40} {}", case.id, case.display),
+                    Some(reason) => {
+                        writeln!(out, "{:<40} {}  [ignored: {reason}]", case.id, case.display)
+                    }
+                }
+                .map_err(AppError::Console)?;
+            }
+        }
+    }
+    if plan.cases.is_empty() {
+        eprintln!(
+            "conform: {} documents no responses: no cases",
+            doc.source.display()
+        );
+        return Ok(exit_code::NO_CASES);
+    }
+    Ok(exit_code::OK)
+}
+
+fn run(args: &RunArgs) -> Result<u8, AppError> {
+    let config = RunConfig {
+        spec: args.spec.spec.clone(),
+        base_url: args.base_url.clone(),
+        report_dir: args.report_dir.clone(),
+        seed: args.seed.unwrap_or_else(random_seed),
+        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+    };
+    let doc = Arc::new(load_spec(config.spec.as_deref())?);
+    let plan = Arc::new(plan_document(&doc));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)?;
+
+    let base_url = match &config.base_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            return Err(AppError::Target(
+                "no --base-url given, and the embedded reference server is not built yet".into(),
+            ));
+        }
+    };
+    let client = Client::new(
+        &base_url,
+        ClientOptions {
+            timeout: config.timeout,
+            ..ClientOptions::default()
+        },
+    )?;
+    let info = RunInfo {
+        spec: doc.source.display().to_string(),
+        title: doc.title.clone(),
+        base_url: base_url.clone(),
+        seed: config.seed,
+        embedded_server: config.base_url.is_none(),
+    };
+    let redactor = Redactor::new();
+    let cx = Arc::new(RunContext {
+        doc: Arc::clone(&doc),
+        plan: Arc::clone(&plan),
+        client,
+        checks: check::registry(),
+        info: info.clone(),
+        redactor: redactor.clone(),
+        rerun_prefix: rerun_prefix(&config),
+    });
+    if !args.test.list {
+        println!(
+            "conform {}: {} ({}) against {} — seed {} ({} cases, {} runnable)",
+            env!("CARGO_PKG_VERSION"),
+            info.spec,
+            doc.title,
+            base_url,
+            config.seed,
+            plan.cases.len(),
+            plan.runnable()
+        );
+    }
+    let output = runner::run(&args.test, cx, runtime.handle());
+    if output.listed_only {
+        return Ok(exit_code::OK);
+    }
+    let results = output.results();
+    let totals = output.totals();
+    let junit = config.report_dir.join("junit.xml");
+    report::junit::write(&junit, &info, &results, &redactor).map_err(|source| {
+        AppError::Report {
+            path: junit.clone(),
+            source,
+        }
+    })?;
+    let json = config.report_dir.join("conform.json");
+    report::json::write(&json, &info, &totals, &[], &results, &redactor).map_err(|source| {
+        AppError::Report {
+            path: json.clone(),
+            source,
+        }
+    })?;
+    println!("reports: {} and {}", junit.display(), json.display());
+    Ok(exit_code::for_run(
+        totals.failed,
+        totals.errors,
+        totals.selected(),
+    ))
+}
+
+/// The start of a command that reruns one case with the same seed and target.
+fn rerun_prefix(config: &RunConfig) -> String {
+    let mut cmd = format!("conform run --seed {}", config.seed);
+    if let Some(spec) = &config.spec {
+        cmd.push_str(&format!(" --spec '{}'", spec.display()));
+    }
+    if let Some(url) = &config.base_url {
+        cmd.push_str(&format!(" --base-url '{url}'"));
+    }
+    cmd
+}

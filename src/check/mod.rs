@@ -1,0 +1,38 @@
+//! Checks on every response: one check per file behind the small [`Check`] trait.
+
+mod content_type;
+mod context;
+mod headers;
+mod status;
+mod violation;
+
+pub use content_type::{ContentType, media_matches};
+pub use context::{CheckContext, documented_response};
+pub use headers::{Allow, Location, RequiredHeaders};
+pub use status::{ExpectedStatus, StatusDocumented};
+pub use violation::{Violation, shorten};
+
+/// One rule a response must follow.
+pub trait Check: Send + Sync {
+    /// Stable name, used in reports and in suite expectations.
+    fn name(&self) -> &'static str;
+    /// The violations of this rule in the exchange; empty when it holds.
+    fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation>;
+}
+
+/// The checks every response goes through, in reporting order.
+pub fn registry() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(StatusDocumented),
+        Box::new(ExpectedStatus),
+        Box::new(ContentType),
+        Box::new(Location),
+        Box::new(Allow),
+        Box::new(RequiredHeaders),
+    ]
+}
+
+/// Runs every check of `checks` on one exchange.
+pub fn run_all(checks: &[Box<dyn Check>], cx: &CheckContext<'_>) -> Vec<Violation> {
+    checks.iter().flat_map(|c| c.check(cx)).collect()
+}

@@ -1,0 +1,78 @@
+//! The command line, as clap flags only; [`crate::config`] resolves them into a run.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conform",
+    version,
+    about = "Prove that a server speaks an API exactly as its OpenAPI 3.0 document says",
+    long_about = "conform plans one test case per (operation, documented response status) of an \
+                  OpenAPI 3.0 document, provokes each status against a live server and checks every \
+                  response against the document.\n\nWith no --base-url, `conform run` starts the \
+                  embedded reference server (an in-memory Auth0 Authentication API) and tests it."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the planned cases, one a line (or as JSON).
+    List(ListArgs),
+    /// Run the cases against a server and write reports.
+    Run(Box<RunArgs>),
+}
+
+/// Which document to test.
+#[derive(Debug, Args, Clone)]
+pub struct SpecArgs {
+    /// The OpenAPI 3.0 document (YAML or JSON). Default: spec/auth0-authentication.yaml, or the
+    /// copy built into conform when that file is absent.
+    #[arg(long, env = "CONFORM_SPEC", value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// `<id>  <display name>  [reason]`, one case a line.
+    Human,
+    /// A JSON array of cases: id, method, path, status, recipe, runnable, reason.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// The server to test, e.g. https://tenant.eu.auth0.com. Default: start the embedded
+    /// reference server on a loopback port.
+    #[arg(long, env = "CONFORM_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Where JUnit XML and JSON reports go (created if missing).
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub report_dir: PathBuf,
+    /// Seed for generated requests; the same seed sends the same requests. Default: random,
+    /// printed at the start and recorded in every report.
+    #[arg(long, env = "CONFORM_SEED")]
+    pub seed: Option<u64>,
+    /// Seconds before a request is given up (a harness error, not a failure).
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// libtest's flags: FILTER, --exact, --skip, --ignored, --include-ignored, --test-threads,
+    /// --list, --format, ...
+    #[command(flatten)]
+    pub test: libtest_mimic::Arguments,
+}
