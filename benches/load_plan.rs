@@ -4,16 +4,16 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const DOCUMENTS: &[&str] = &[
-    "github-api.github.com.json",
-    "stripe-spec3.yaml",
-];
+const DOCUMENTS: &[&str] = &["github-api.github.com.json", "stripe-spec3.yaml"];
 const ROUNDS: usize = 5;
 
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/specs/public");
     if !dir.exists() {
-        eprintln!("load_plan: {} is missing; nothing to measure", dir.display());
+        eprintln!(
+            "load_plan: {} is missing; nothing to measure",
+            dir.display()
+        );
         return;
     }
     let mut documents: Vec<String> = DOCUMENTS.iter().map(|s| s.to_string()).collect();
@@ -21,7 +21,12 @@ fn main() {
     let mut sized: Vec<(u64, String)> = std::fs::read_dir(&dir)
         .expect("read specs")
         .filter_map(|e| e.ok())
-        .map(|e| (e.metadata().map(|m| m.len()).unwrap_or(0), e.file_name().to_string_lossy().into_owned()))
+        .map(|e| {
+            (
+                e.metadata().map(|m| m.len()).unwrap_or(0),
+                e.file_name().to_string_lossy().into_owned(),
+            )
+        })
         .collect();
     sized.sort_by(|a, b| b.cmp(a));
     for (_, name) in sized.into_iter().take(6) {
@@ -29,7 +34,10 @@ fn main() {
             documents.push(name);
         }
     }
-    println!("{:<48} {:>9} {:>6} {:>6} {:>10} {:>10} {:>10}", "document", "bytes", "ops", "cases", "load ms", "plan ms", "total ms");
+    println!(
+        "{:<48} {:>9} {:>6} {:>6} {:>10} {:>10} {:>10}",
+        "document", "bytes", "ops", "cases", "load ms", "plan ms", "total ms"
+    );
     for name in documents {
         let path = dir.join(&name);
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

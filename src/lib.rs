@@ -20,3 +20,4 @@ pub mod report;
 pub mod runner;
 pub mod schema;
 pub mod spec;
+pub mod suite;

@@ -44,11 +44,17 @@ fn every_public_document_plans_or_is_refused_with_a_location() {
             std::env::var_os("CI").is_none(),
             "CI is set but ../shared/specs/INDEX.tsv is missing"
         );
-        eprintln!("SKIPPED: ../shared/specs is not beside this checkout (set CI to make this an error)");
+        eprintln!(
+            "SKIPPED: ../shared/specs is not beside this checkout (set CI to make this an error)"
+        );
         return;
     };
     let rows = index(&dir);
-    assert!(rows.len() >= 100, "INDEX.tsv lists {} documents", rows.len());
+    assert!(
+        rows.len() >= 100,
+        "INDEX.tsv lists {} documents",
+        rows.len()
+    );
     let results = std::sync::Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -79,10 +85,16 @@ fn every_public_document_plans_or_is_refused_with_a_location() {
                 planned += 1;
                 let cases = stdout.lines().count();
                 if cases != row.pairs {
-                    problems.push(format!("{}: {cases} cases, INDEX counts {}", row.file, row.pairs));
+                    problems.push(format!(
+                        "{}: {cases} cases, INDEX counts {}",
+                        row.file, row.pairs
+                    ));
                 }
                 if !row.openapi.starts_with("3.0") {
-                    problems.push(format!("{}: openapi {} was accepted", row.file, row.openapi));
+                    problems.push(format!(
+                        "{}: openapi {} was accepted",
+                        row.file, row.openapi
+                    ));
                 }
             }
             Some(3) => {
@@ -107,7 +119,10 @@ fn every_public_document_plans_or_is_refused_with_a_location() {
                     _ => None,
                 };
                 if let Some(kind) = expected_kind.filter(|k| !stderr.contains(k)) {
-                    problems.push(format!("{}: message does not say {kind:?}: {stderr}", row.file));
+                    problems.push(format!(
+                        "{}: message does not say {kind:?}: {stderr}",
+                        row.file
+                    ));
                 }
             }
             code => problems.push(format!("{}: exit {code:?}: {stderr}", row.file)),

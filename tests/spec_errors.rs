@@ -7,7 +7,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_conform");
 
 fn list(fixture: &str) -> (i32, String, String) {
     let out = Command::new(BIN)
-        .args(["list", "--spec", &format!("tests/fixtures/broken/{fixture}")])
+        .args([
+            "list",
+            "--spec",
+            &format!("tests/fixtures/broken/{fixture}"),
+        ])
         .env_remove("CONFORM_SPEC")
         .output()
         .expect("run conform");

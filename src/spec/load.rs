@@ -156,14 +156,17 @@ impl Loader<'_> {
                 }
             }
             // Untagged enums (ReferenceOr) hide the inner message; say what was expected.
-            let message = e.inner().to_string().replace(
-                "data did not match any variant of untagged enum ReferenceOr",
-                "neither a valid object here nor a $ref",
-            )
-            .replace(
-                "no variant of enum ParameterSchemaOrContent found in flattened data",
-                "a parameter needs a `schema` or a `content`",
-            );
+            let message = e
+                .inner()
+                .to_string()
+                .replace(
+                    "data did not match any variant of untagged enum ReferenceOr",
+                    "neither a valid object here nor a $ref",
+                )
+                .replace(
+                    "no variant of enum ParameterSchemaOrContent found in flattened data",
+                    "a parameter needs a `schema` or a `content`",
+                );
             self.error_at(SpecErrorKind::Invalid(message), &at)
         })
     }
@@ -173,7 +176,12 @@ impl Loader<'_> {
     /// first that fails alone points at the real culprit.
     fn narrow(&self, raw: &Value, coarse: SpecError) -> SpecError {
         let coarse_len = coarse.pointer.as_deref().map_or(0, str::len);
-        if !coarse.pointer.as_deref().unwrap_or_default().starts_with("/paths") {
+        if !coarse
+            .pointer
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/paths")
+        {
             return coarse;
         }
         let Some(Value::Object(paths)) = raw.get("paths") else {
@@ -184,30 +192,55 @@ impl Loader<'_> {
             let Value::Object(item) = item else { continue };
             let mut pieces: Vec<(String, Probe)> = Vec::new();
             if let Some(Value::Array(params)) = item.get("parameters") {
-                pieces.extend((0..params.len()).flat_map(|i| Probe::parameter(format!("{base}/parameters/{i}"))));
+                pieces.extend(
+                    (0..params.len())
+                        .flat_map(|i| Probe::parameter(format!("{base}/parameters/{i}"))),
+                );
             }
             for method in Method::ALL {
-                let Some(Value::Object(op)) = item.get(method.key()) else { continue };
+                let Some(Value::Object(op)) = item.get(method.key()) else {
+                    continue;
+                };
                 let op_ptr = format!("{base}/{}", method.key());
                 if let Some(Value::Array(params)) = op.get("parameters") {
-                    pieces.extend((0..params.len()).flat_map(|i| Probe::parameter(format!("{op_ptr}/parameters/{i}"))));
+                    pieces.extend(
+                        (0..params.len())
+                            .flat_map(|i| Probe::parameter(format!("{op_ptr}/parameters/{i}"))),
+                    );
                 }
                 if op.contains_key("requestBody") {
                     pieces.push((format!("{op_ptr}/requestBody"), Probe::RequestBody));
                 }
                 if let Some(Value::Object(responses)) = op.get("responses") {
-                    pieces.extend(responses.keys().map(|k| (format!("{op_ptr}/responses/{}", escape_token(k)), Probe::Response)));
+                    pieces.extend(responses.keys().map(|k| {
+                        (
+                            format!("{op_ptr}/responses/{}", escape_token(k)),
+                            Probe::Response,
+                        )
+                    }));
                 }
                 pieces.push((op_ptr, Probe::Operation));
             }
             pieces.push((base, Probe::PathItem));
             for (pointer, probe) in pieces {
                 let result = match probe {
-                    Probe::ParameterData if raw.pointer(&pointer).and_then(|n| n.get("$ref")).is_some() => None,
-                    Probe::ParameterData => self.typed::<openapiv3::ParameterData>(raw, &pointer).err(),
-                    Probe::Parameter => self.typed::<ReferenceOr<openapiv3::Parameter>>(raw, &pointer).err(),
-                    Probe::RequestBody => self.typed::<ReferenceOr<openapiv3::RequestBody>>(raw, &pointer).err(),
-                    Probe::Response => self.typed::<ReferenceOr<openapiv3::Response>>(raw, &pointer).err(),
+                    Probe::ParameterData
+                        if raw.pointer(&pointer).and_then(|n| n.get("$ref")).is_some() =>
+                    {
+                        None
+                    }
+                    Probe::ParameterData => {
+                        self.typed::<openapiv3::ParameterData>(raw, &pointer).err()
+                    }
+                    Probe::Parameter => self
+                        .typed::<ReferenceOr<openapiv3::Parameter>>(raw, &pointer)
+                        .err(),
+                    Probe::RequestBody => self
+                        .typed::<ReferenceOr<openapiv3::RequestBody>>(raw, &pointer)
+                        .err(),
+                    Probe::Response => self
+                        .typed::<ReferenceOr<openapiv3::Response>>(raw, &pointer)
+                        .err(),
                     Probe::Operation => self.typed::<openapiv3::Operation>(raw, &pointer).err(),
                     Probe::PathItem => self.typed::<openapiv3::PathItem>(raw, &pointer).err(),
                 };
@@ -555,7 +588,10 @@ enum Probe {
 impl Probe {
     /// A parameter is probed by its common fields first (unless it is a `$ref`), then whole.
     fn parameter(pointer: String) -> [(String, Probe); 2] {
-        [(pointer.clone(), Probe::ParameterData), (pointer, Probe::Parameter)]
+        [
+            (pointer.clone(), Probe::ParameterData),
+            (pointer, Probe::Parameter),
+        ]
     }
 }
 

@@ -1,0 +1,13 @@
+//! Suites (`suites/*.toml`): bind a document to a target with fixtures, flows and per-case
+//! settings, so deep operations are reachable.
+
+mod load;
+mod model;
+mod template;
+
+pub use load::{Suite, SuiteError, load, load_str};
+pub use model::{
+    CaseSettings, DetailedFixture, Fixture, Flow, Inputs, OperationSettings, Patch,
+    RateLimitedRecipe, Recipes, ServerErrorRecipe, Step, SuiteFile, SuiteHeader,
+};
+pub use template::{expand, expand_toml, references};
