@@ -8,7 +8,8 @@ use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
 /// DEMO KEY ONLY: a 2048-bit RSA PKCS#8 key generated with
-/// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER` for this
+/// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER` (then
+/// `openssl pkcs8 -topk8 -nocrypt -inform DER -outform DER`, since ring wants PKCS#8) for this
 /// loopback-only test server. It protects nothing and must never sign anything real.
 const DEMO_SIGNING_KEY: &[u8] = include_bytes!("demo-signing-key.pk8.der");
 /// Key id published in the JWKS and in every JWT header.

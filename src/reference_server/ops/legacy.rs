@@ -260,6 +260,12 @@ pub(crate) fn impersonate(sh: &Shared, req: &Req, user_id: &str) -> Result<Reply
     if !user_id.contains('|') || user_id.starts_with('|') || user_id.ends_with('|') {
         return Err(Reply::bad_request("user_id must look like provider|id."));
     }
+    let Some(token) = bearer_from(req, None)? else {
+        return Err(invalid_token("A Management API token is required."));
+    };
+    if lookup_access(&sh.lock(), &token).is_none() {
+        return Err(invalid_token("Invalid or expired access token."));
+    }
     let p = req.params()?;
     let protocol = p.req("protocol")?;
     let impersonator = p.req("impersonator_id")?;
@@ -277,9 +283,6 @@ pub(crate) fn impersonate(sh: &Shared, req: &Req, user_id: &str) -> Result<Reply
                 "additionalParameters must be an object.",
             ));
         }
-    };
-    let Some(token) = bearer_from(req, None)? else {
-        return Err(invalid_token("A Management API token is required."));
     };
     let st = sh.lock();
     let Some(rec) = lookup_access(&st, &token) else {

@@ -133,6 +133,30 @@ fn mfa_user(
 }
 
 pub(crate) fn associate(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    // Either an mfa_token (user without active authenticators) or an access token with `enroll`.
+    let token = bearer_from(req, None)?.ok_or_else(|| invalid_token("Missing access token."))?;
+    let mfa_tx = sh
+        .lock()
+        .mfa
+        .get(&token)
+        .cloned()
+        .filter(|t| t.exp > now_unix());
+    let user_id = if let Some(tx) = mfa_tx {
+        let enrolled = sh
+            .lock()
+            .users
+            .get(&tx.user_id)
+            .is_some_and(|u| u.has_active_mfa());
+        if enrolled {
+            return Err(Reply::forbidden(
+                "access_denied",
+                "The user already has an active authenticator: use an access token with enroll.",
+            ));
+        }
+        tx.user_id
+    } else {
+        mfa_user(sh, req, None, "enroll")?
+    };
     let p = req.params()?;
     let types = p
         .str_list("authenticator_types")?
@@ -168,30 +192,6 @@ pub(crate) fn associate(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     {
         return Err(Reply::not_found(&format!("Client {id} not found.")));
     }
-    // Either an mfa_token (user without active authenticators) or an access token with `enroll`.
-    let token = bearer_from(req, None)?.ok_or_else(|| invalid_token("Missing access token."))?;
-    let mfa_tx = sh
-        .lock()
-        .mfa
-        .get(&token)
-        .cloned()
-        .filter(|t| t.exp > now_unix());
-    let user_id = if let Some(tx) = mfa_tx {
-        let enrolled = sh
-            .lock()
-            .users
-            .get(&tx.user_id)
-            .is_some_and(|u| u.has_active_mfa());
-        if enrolled {
-            return Err(Reply::forbidden(
-                "access_denied",
-                "The user already has an active authenticator: use an access token with enroll.",
-            ));
-        }
-        tx.user_id
-    } else {
-        mfa_user(sh, req, None, "enroll")?
-    };
     let mut st = sh.lock();
     let Some(user) = st.users.get_mut(&user_id) else {
         return Err(Reply::not_found("User not found."));
