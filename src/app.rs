@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::cli::{Cli, Command, ListArgs, ListFormat, RunArgs};
+use crate::cli::{Cli, Command, ListArgs, ListFormat, RateLimitProfile, RunArgs, ServeArgs};
 use crate::config::{RunConfig, load_spec, random_seed};
 use crate::execute::{Client, ClientOptions, ExecuteError};
 use crate::plan::{Plan, plan};
+use crate::reference_server::{self, Fault, RateLimits, ServerConfig};
 use crate::report::{self, Redactor};
 use crate::runner::{self, RunContext, RunInfo};
 use crate::spec::{Document, SpecError};
@@ -27,6 +28,8 @@ pub enum AppError {
     Client(#[from] ExecuteError),
     #[error("{0}")]
     Target(String),
+    #[error("{0}")]
+    Usage(String),
     #[error("could not write the report {path}")]
     Report {
         path: PathBuf,
@@ -41,6 +44,7 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Spec(_) => exit_code::BAD_INPUT,
+            AppError::Usage(_) => exit_code::USAGE,
             _ => exit_code::HARNESS_ERRORS,
         }
     }
@@ -51,6 +55,7 @@ pub fn main_with(cli: Cli) -> Result<u8, AppError> {
     match cli.command {
         Command::List(args) => list(&args),
         Command::Run(args) => run(&args),
+        Command::Serve(args) => serve(&args),
     }
 }
 
@@ -118,13 +123,23 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         .build()
         .map_err(AppError::Runtime)?;
 
-    let base_url = match &config.base_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
-        None => {
-            return Err(AppError::Target(
-                "no --base-url given, and the embedded reference server is not built yet".into(),
-            ));
-        }
+    // No target named: test conform's own reference server, started in-process on a free port.
+    let embedded = match &config.base_url {
+        Some(_) => None,
+        None => Some(
+            runtime
+                .block_on(reference_server::start(ServerConfig::default()))
+                .map_err(|e| {
+                    AppError::Target(format!(
+                        "could not start the embedded reference server: {e}"
+                    ))
+                })?,
+        ),
+    };
+    let base_url = match (&config.base_url, &embedded) {
+        (Some(url), _) => url.trim_end_matches('/').to_string(),
+        (None, Some(server)) => server.base_url(),
+        (None, None) => unreachable!("started above"),
     };
     let client = Client::new(
         &base_url,
@@ -183,11 +198,69 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         }
     })?;
     println!("reports: {} and {}", junit.display(), json.display());
+    if let Some(server) = embedded {
+        runtime.block_on(server.shutdown());
+    }
     Ok(exit_code::for_run(
         totals.failed,
         totals.errors,
         totals.selected(),
     ))
+}
+
+fn serve(args: &ServeArgs) -> Result<u8, AppError> {
+    if args.list_faults {
+        let width = reference_server::faults()
+            .iter()
+            .map(|f| f.name.len())
+            .max()
+            .unwrap_or(0);
+        for fault in reference_server::faults() {
+            println!("{:<width$}  {}", fault.name, fault.description);
+        }
+        return Ok(exit_code::OK);
+    }
+    let faults = args
+        .faults
+        .iter()
+        .map(|name| name.parse::<Fault>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::Usage(format!("{e}; `conform serve --list-faults` lists them")))?;
+    let config = ServerConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        faults,
+        allow_simulation: args.allow_simulation,
+        rate_limits: match args.rate_limits {
+            RateLimitProfile::Auth0 => RateLimits::auth0(),
+            RateLimitProfile::Uniform => ServerConfig::default().rate_limits,
+            RateLimitProfile::Off => RateLimits::disabled(),
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)?;
+    runtime
+        .block_on(async {
+            let server = reference_server::start(config.clone()).await?;
+            println!(
+                "conform serve: the reference Auth0 Authentication API on {} (faults: {}; simulation {}); Ctrl-C stops it",
+                server.base_url(),
+                if config.faults.is_empty() {
+                    "none".to_string()
+                } else {
+                    config.faults.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ")
+                },
+                if config.allow_simulation { "on" } else { "off" },
+            );
+            use std::io::Write as _;
+            let _ = std::io::stdout().flush();
+            let result = tokio::signal::ctrl_c().await;
+            server.shutdown().await;
+            result
+        })
+        .map_err(|e| AppError::Target(format!("reference server: {e}")))?;
+    Ok(exit_code::OK)
 }
 
 /// The start of a command that reruns one case with the same seed and target.

@@ -25,6 +25,37 @@ pub enum Command {
     List(ListArgs),
     /// Run the cases against a server and write reports.
     Run(Box<RunArgs>),
+    /// Serve the reference Auth0 Authentication API on 127.0.0.1 until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateLimitProfile {
+    /// Auth0's published per-endpoint limits.
+    Auth0,
+    /// 50 requests per second per endpoint and client address (the embedded default).
+    Uniform,
+    /// No rate limiting.
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Switch on a deliberate non-conformance (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Print every fault with a one-line description, then exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Honour the x-conform-simulate-status header (answer a documented 5xx on demand).
+    #[arg(long)]
+    pub allow_simulation: bool,
+    /// Rate limits to enforce.
+    #[arg(long, value_enum, default_value_t = RateLimitProfile::Auth0)]
+    pub rate_limits: RateLimitProfile,
 }
 
 /// Which document to test.
