@@ -1,5 +1,6 @@
 //! conform: spec → plan → generate → execute → check → report.
 
+pub mod generate;
 pub mod reference_server;
 pub mod schema;
 pub mod spec;

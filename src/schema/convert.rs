@@ -410,6 +410,19 @@ impl Converter {
         }
 
         if let Some(ts) = &types {
+            if let Some(Value::Array(values)) = m.get("enum")
+                && !values
+                    .iter()
+                    .any(|v| ts.iter().any(|t| has_type(v, t)) || v.is_null())
+            {
+                self.warn(
+                    &format!("{at}/enum"),
+                    format!(
+                        "no enum value has the declared type {}; no value can validate",
+                        ts.join(" or ")
+                    ),
+                );
+            }
             out.insert(
                 "type".into(),
                 if ts.len() == 1 {
@@ -508,6 +521,19 @@ impl Converter {
         );
         push_all_of(out, json!({ POINTER_KEY: at, "anyOf": converted }));
         Ok(())
+    }
+}
+
+fn has_type(v: &Value, t: &str) -> bool {
+    match t {
+        "null" => v.is_null(),
+        "boolean" => v.is_boolean(),
+        "integer" => v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "number" => v.is_number(),
+        "string" => v.is_string(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => false,
     }
 }
 

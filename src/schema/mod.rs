@@ -5,6 +5,7 @@ mod convert;
 mod types;
 
 pub use compile::{CompiledSchema, SchemaSet};
+pub(crate) use convert::percent_decode;
 pub use types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 
 #[cfg(test)]

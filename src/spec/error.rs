@@ -25,7 +25,9 @@ pub enum SpecErrorKind {
     Syntax(String),
     #[error("not an OpenAPI 3.0 document: {0}")]
     NotOpenApi3(String),
-    #[error("$ref '{0}' points to another file or a URL; conform reads one self-contained document and fetches nothing")]
+    #[error(
+        "$ref '{0}' points to another file or a URL; conform reads one self-contained document and fetches nothing"
+    )]
     ExternalRef(String),
     #[error("$ref '{0}' points to nothing in this document")]
     UnknownRef(String),

@@ -19,8 +19,8 @@ use super::resolve::{check_refs, deref};
 
 /// Loads the document at `path`.
 pub fn load(path: &Path) -> Result<Document, SpecError> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| SpecError::new(path, SpecErrorKind::Io(e)))?;
+    let source =
+        std::fs::read_to_string(path).map_err(|e| SpecError::new(path, SpecErrorKind::Io(e)))?;
     load_str(path, &source)
 }
 
@@ -53,9 +53,11 @@ impl Loader<'_> {
     fn parse(&self) -> Result<Value, SpecError> {
         let trimmed = self.source.trim_start();
         if trimmed.starts_with("#%RAML") {
-            return Err(self.error(SpecErrorKind::NotOpenApi3(
-                "it is a RAML document (`#%RAML` header)".into(),
-            )).at(None, Some((1, 1))));
+            return Err(self
+                .error(SpecErrorKind::NotOpenApi3(
+                    "it is a RAML document (`#%RAML` header)".into(),
+                ))
+                .at(None, Some((1, 1))));
         }
         if trimmed.starts_with('{') {
             return serde_json::from_str(self.source).map_err(|e| {
@@ -85,21 +87,37 @@ impl Loader<'_> {
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => {
                 return Err(self.error_at(
-                    SpecErrorKind::NotOpenApi3(format!("`openapi` is {}, not a version string", kind_of(other))),
+                    SpecErrorKind::NotOpenApi3(format!(
+                        "`openapi` is {}, not a version string",
+                        kind_of(other)
+                    )),
                     "/openapi",
                 ));
             }
             None => {
                 let what = if let Some(v) = top.get("swagger") {
-                    format!("it is a Swagger {} document; convert it to OpenAPI 3.0 first", scalar_text(v))
+                    format!(
+                        "it is a Swagger {} document; convert it to OpenAPI 3.0 first",
+                        scalar_text(v)
+                    )
                 } else if let Some(v) = top.get("asyncapi") {
                     format!("it is an AsyncAPI {} document", scalar_text(v))
                 } else {
                     "it has no `openapi` key at the top level".to_string()
                 };
                 let err = self.error(SpecErrorKind::NotOpenApi3(what));
-                let pointer = if top.contains_key("swagger") { "/swagger" } else if top.contains_key("asyncapi") { "/asyncapi" } else { "" };
-                return Err(if pointer.is_empty() { err.at(None, Some((1, 1))) } else { self.error_at(err.kind, pointer) });
+                let pointer = if top.contains_key("swagger") {
+                    "/swagger"
+                } else if top.contains_key("asyncapi") {
+                    "/asyncapi"
+                } else {
+                    ""
+                };
+                return Err(if pointer.is_empty() {
+                    err.at(None, Some((1, 1)))
+                } else {
+                    self.error_at(err.kind, pointer)
+                });
             }
         };
         if version == "3.0" || version.starts_with("3.0.") {
@@ -115,17 +133,24 @@ impl Loader<'_> {
 
     /// Deserialises the node at `pointer` as `T`, naming the exact failing node on error.
     fn typed<T: DeserializeOwned>(&self, raw: &Value, pointer: &str) -> Result<T, SpecError> {
-        let node = if pointer.is_empty() { raw } else { raw.pointer(pointer).unwrap_or(&Value::Null) };
+        let node = if pointer.is_empty() {
+            raw
+        } else {
+            raw.pointer(pointer).unwrap_or(&Value::Null)
+        };
         serde_path_to_error::deserialize(node).map_err(|e| {
             let mut at = pointer.to_string();
             for segment in e.path().iter() {
                 match segment {
-                    serde_path_to_error::Segment::Seq { index } => at.push_str(&format!("/{index}")),
+                    serde_path_to_error::Segment::Seq { index } => {
+                        at.push_str(&format!("/{index}"))
+                    }
                     serde_path_to_error::Segment::Map { key } => {
                         at.push('/');
                         at.push_str(&escape_token(key));
                     }
-                    serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+                    serde_path_to_error::Segment::Enum { .. }
+                    | serde_path_to_error::Segment::Unknown => {}
                 }
             }
             // Untagged enums (ReferenceOr) hide the inner message; say what was expected.
@@ -146,7 +171,12 @@ impl Loader<'_> {
     }
 
     /// A typed object that may be a reference: resolved, with the pointer where it really is.
-    fn resolved<T: DeserializeOwned>(&self, raw: &Value, item: &ReferenceOr<T>, pointer: &str) -> Result<(T, String), SpecError>
+    fn resolved<T: DeserializeOwned>(
+        &self,
+        raw: &Value,
+        item: &ReferenceOr<T>,
+        pointer: &str,
+    ) -> Result<(T, String), SpecError>
     where
         T: Clone,
     {
@@ -181,7 +211,11 @@ impl Loader<'_> {
                 })
                 .collect();
             let path_methods: Vec<Method> = declared.iter().map(|(m, _)| *m).collect();
-            let path_params = self.parameters(&raw, &item.parameters, &format!("{item_pointer}/parameters"))?;
+            let path_params = self.parameters(
+                &raw,
+                &item.parameters,
+                &format!("{item_pointer}/parameters"),
+            )?;
             for (method, op) in declared {
                 let pointer = format!("{item_pointer}/{}", method.key());
                 let mut parameters = path_params.clone();
@@ -192,7 +226,8 @@ impl Loader<'_> {
                 let request_body = match &op.request_body {
                     None => None,
                     Some(rb) => {
-                        let (rb, rb_pointer) = self.resolved(&raw, rb, &format!("{pointer}/requestBody"))?;
+                        let (rb, rb_pointer) =
+                            self.resolved(&raw, rb, &format!("{pointer}/requestBody"))?;
                         Some(RequestBody {
                             required: rb.required,
                             content: media_types(&rb.content, &rb_pointer),
@@ -203,14 +238,27 @@ impl Loader<'_> {
                 let mut responses = Vec::new();
                 let responses_pointer = format!("{pointer}/responses");
                 if let Some(default) = &op.responses.default {
-                    responses.push(self.response(&raw, StatusSpec::Default, default, &format!("{responses_pointer}/default"))?);
+                    responses.push(self.response(
+                        &raw,
+                        StatusSpec::Default,
+                        default,
+                        &format!("{responses_pointer}/default"),
+                    )?);
                 }
                 for (code, response) in &op.responses.responses {
                     let (status, key) = match code {
                         StatusCode::Code(c) => (StatusSpec::Code(*c), c.to_string()),
-                        StatusCode::Range(r) => (StatusSpec::Range(*r), range_key(&raw, &responses_pointer, *r)),
+                        StatusCode::Range(r) => (
+                            StatusSpec::Range(*r),
+                            range_key(&raw, &responses_pointer, *r),
+                        ),
                     };
-                    responses.push(self.response(&raw, status, response, &format!("{responses_pointer}/{key}"))?);
+                    responses.push(self.response(
+                        &raw,
+                        status,
+                        response,
+                        &format!("{responses_pointer}/{key}"),
+                    )?);
                 }
                 let security = op
                     .security
@@ -244,22 +292,44 @@ impl Loader<'_> {
         })
     }
 
-    fn parameters(&self, raw: &Value, params: &[ReferenceOr<openapiv3::Parameter>], base: &str) -> Result<Vec<Parameter>, SpecError> {
+    fn parameters(
+        &self,
+        raw: &Value,
+        params: &[ReferenceOr<openapiv3::Parameter>],
+        base: &str,
+    ) -> Result<Vec<Parameter>, SpecError> {
         let mut out = Vec::with_capacity(params.len());
         for (i, p) in params.iter().enumerate() {
             let (p, pointer) = self.resolved(raw, p, &format!("{base}/{i}"))?;
             let (data, location, style) = match &p {
-                openapiv3::Parameter::Query { parameter_data, style, .. } => (parameter_data, ParamLocation::Query, style_name(style)),
-                openapiv3::Parameter::Header { parameter_data, style } => (parameter_data, ParamLocation::Header, style_name(style)),
-                openapiv3::Parameter::Path { parameter_data, style } => (parameter_data, ParamLocation::Path, style_name(style)),
-                openapiv3::Parameter::Cookie { parameter_data, style } => (parameter_data, ParamLocation::Cookie, style_name(style)),
+                openapiv3::Parameter::Query {
+                    parameter_data,
+                    style,
+                    ..
+                } => (parameter_data, ParamLocation::Query, style_name(style)),
+                openapiv3::Parameter::Header {
+                    parameter_data,
+                    style,
+                } => (parameter_data, ParamLocation::Header, style_name(style)),
+                openapiv3::Parameter::Path {
+                    parameter_data,
+                    style,
+                } => (parameter_data, ParamLocation::Path, style_name(style)),
+                openapiv3::Parameter::Cookie {
+                    parameter_data,
+                    style,
+                } => (parameter_data, ParamLocation::Cookie, style_name(style)),
             };
             let schema = match &data.format {
-                ParameterSchemaOrContent::Schema(_) => Some(SchemaRef { pointer: format!("{pointer}/schema") }),
+                ParameterSchemaOrContent::Schema(_) => Some(SchemaRef {
+                    pointer: format!("{pointer}/schema"),
+                }),
                 ParameterSchemaOrContent::Content(content) => content
                     .iter()
                     .find(|(_, mt)| mt.schema.is_some())
-                    .map(|(name, _)| SchemaRef { pointer: format!("{pointer}/content/{}/schema", escape_token(name)) }),
+                    .map(|(name, _)| SchemaRef {
+                        pointer: format!("{pointer}/content/{}/schema", escape_token(name)),
+                    }),
             };
             // OpenAPI: `explode` defaults to true for `form`, false otherwise.
             let explode = data.explode.unwrap_or(style == "form");
@@ -276,17 +346,29 @@ impl Loader<'_> {
         Ok(out)
     }
 
-    fn response(&self, raw: &Value, status: StatusSpec, item: &ReferenceOr<openapiv3::Response>, pointer: &str) -> Result<Response, SpecError> {
+    fn response(
+        &self,
+        raw: &Value,
+        status: StatusSpec,
+        item: &ReferenceOr<openapiv3::Response>,
+        pointer: &str,
+    ) -> Result<Response, SpecError> {
         let (response, pointer) = self.resolved(raw, item, pointer)?;
         let mut headers = Vec::new();
         for (name, header) in &response.headers {
             let header_pointer = format!("{pointer}/headers/{}", escape_token(name));
             let (header, header_pointer) = self.resolved(raw, header, &header_pointer)?;
             let schema = match &header.format {
-                ParameterSchemaOrContent::Schema(_) => Some(SchemaRef { pointer: format!("{header_pointer}/schema") }),
+                ParameterSchemaOrContent::Schema(_) => Some(SchemaRef {
+                    pointer: format!("{header_pointer}/schema"),
+                }),
                 ParameterSchemaOrContent::Content(_) => None,
             };
-            headers.push(Header { name: name.clone(), required: header.required, schema });
+            headers.push(Header {
+                name: name.clone(),
+                required: header.required,
+                schema,
+            });
         }
         Ok(Response {
             status,
@@ -298,7 +380,10 @@ impl Loader<'_> {
     }
 }
 
-fn media_types(content: &indexmap::IndexMap<String, openapiv3::MediaType>, base: &str) -> Vec<MediaType> {
+fn media_types(
+    content: &indexmap::IndexMap<String, openapiv3::MediaType>,
+    base: &str,
+) -> Vec<MediaType> {
     content
         .iter()
         .map(|(name, mt)| MediaType {
@@ -371,7 +456,9 @@ fn convert(value: serde_yaml::Value) -> Value {
             } else if let Some(u) = n.as_u64() {
                 Value::Number(u.into())
             } else {
-                n.as_f64().and_then(Number::from_f64).map_or(Value::Null, Value::Number)
+                n.as_f64()
+                    .and_then(Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
             }
         }
         Y::String(s) => Value::String(s),

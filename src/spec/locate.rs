@@ -45,7 +45,11 @@ impl Finder {
         if self.stack.len() != self.target.len() {
             return false;
         }
-        let named = if key.is_some() { self.stack.len() - 1 } else { self.stack.len() };
+        let named = if key.is_some() {
+            self.stack.len() - 1
+        } else {
+            self.stack.len()
+        };
         for (frame, want) in self.stack[..named].iter().zip(&self.target) {
             let matches = match frame {
                 Frame::Mapping { key: Some(k), .. } => k == want,
@@ -88,7 +92,10 @@ impl Finder {
 
 impl MarkedEventReceiver for Finder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
-        let want_key = matches!(self.stack.last(), Some(Frame::Mapping { want_key: true, .. }));
+        let want_key = matches!(
+            self.stack.last(),
+            Some(Frame::Mapping { want_key: true, .. })
+        );
         match ev {
             Event::Scalar(value, ..) if want_key => {
                 if self.found.is_none() && self.path_matches(Some(&value)) {
@@ -139,7 +146,10 @@ mod tests {
     #[test]
     fn finds_mapping_keys_and_sequence_items() {
         assert_eq!(locate(YAML, "/paths/~1pets/get/responses"), Some((5, 7)));
-        assert_eq!(locate(YAML, "/paths/~1pets/get/responses/200/description"), Some((7, 11)));
+        assert_eq!(
+            locate(YAML, "/paths/~1pets/get/responses/200/description"),
+            Some((7, 11))
+        );
         assert_eq!(locate(YAML, "/tags/1").map(|(line, _)| line), Some(10));
         // yaml-rust2 marks the first key of a compact mapping in a sequence late; the line is right.
         assert_eq!(locate(YAML, "/tags/1/name").map(|(line, _)| line), Some(10));

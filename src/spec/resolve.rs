@@ -22,7 +22,12 @@ pub(crate) fn check_refs(root: &Value) -> Result<(), Located> {
     walk(root, root, &mut path, None)
 }
 
-fn walk(root: &Value, value: &Value, path: &mut String, parent_key: Option<&str>) -> Result<(), Located> {
+fn walk(
+    root: &Value,
+    value: &Value,
+    path: &mut String,
+    parent_key: Option<&str>,
+) -> Result<(), Located> {
     match value {
         Value::Object(map) => {
             // Property names are data, not keywords: under `properties` a key named `example`
@@ -33,7 +38,12 @@ fn walk(root: &Value, value: &Value, path: &mut String, parent_key: Option<&str>
                 follow(root, reference).map_err(|kind| (at, kind))?;
             }
             for (key, child) in map {
-                if !keys_are_names && (key == "example" || key == "enum" || key == "default" || key.starts_with("x-")) {
+                if !keys_are_names
+                    && (key == "example"
+                        || key == "enum"
+                        || key == "default"
+                        || key.starts_with("x-"))
+                {
                     continue; // free-form data: a `$ref` key in there is not a reference
                 }
                 let len = path.len();
@@ -60,7 +70,10 @@ fn walk(root: &Value, value: &Value, path: &mut String, parent_key: Option<&str>
 
 /// Follows a `$ref` (and any chain of refs behind it) to the node it finally names.
 /// Returns that node and its pointer (without `#`).
-pub(crate) fn follow<'a>(root: &'a Value, reference: &str) -> Result<(&'a Value, String), SpecErrorKind> {
+pub(crate) fn follow<'a>(
+    root: &'a Value,
+    reference: &str,
+) -> Result<(&'a Value, String), SpecErrorKind> {
     let mut seen = HashSet::new();
     let mut chain = vec![reference.to_string()];
     let mut current = reference.to_string();
@@ -116,7 +129,11 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// If `node` is a `$ref`, the node it names and its pointer; otherwise `node` itself.
-pub(crate) fn deref<'a>(root: &'a Value, node: &'a Value, pointer: &str) -> Result<(&'a Value, String), SpecErrorKind> {
+pub(crate) fn deref<'a>(
+    root: &'a Value,
+    node: &'a Value,
+    pointer: &str,
+) -> Result<(&'a Value, String), SpecErrorKind> {
     match node.get("$ref") {
         Some(Value::String(reference)) => follow(root, reference),
         _ => Ok((node, pointer.to_string())),
@@ -135,9 +152,18 @@ mod tests {
             "B": {"$ref": "#/components/schemas/A"},
             "Tree": {"properties": {"kids": {"items": {"$ref": "#/components/schemas/Tree"}}}}
         }}});
-        assert!(matches!(follow(&doc, "#/components/schemas/A"), Err(SpecErrorKind::CyclicRef(_))));
-        assert!(matches!(follow(&doc, "#/components/schemas/Nope"), Err(SpecErrorKind::UnknownRef(_))));
-        assert!(matches!(follow(&doc, "other.yaml#/X"), Err(SpecErrorKind::ExternalRef(_))));
+        assert!(matches!(
+            follow(&doc, "#/components/schemas/A"),
+            Err(SpecErrorKind::CyclicRef(_))
+        ));
+        assert!(matches!(
+            follow(&doc, "#/components/schemas/Nope"),
+            Err(SpecErrorKind::UnknownRef(_))
+        ));
+        assert!(matches!(
+            follow(&doc, "other.yaml#/X"),
+            Err(SpecErrorKind::ExternalRef(_))
+        ));
         // A recursive schema is not a cyclic chain: it resolves.
         assert!(follow(&doc, "#/components/schemas/Tree").is_ok());
         let err = check_refs(&doc).unwrap_err();
