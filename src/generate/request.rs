@@ -1,0 +1,486 @@
+//! Whole requests for an operation: [`RequestPlan`] holds the converted schemas of its
+//! parameters and body; its strategies yield [`GeneratedRequest`]s, valid or with exactly one
+//! described violation, with fixture values pinned.
+
+use indexmap::IndexMap;
+use proptest::option;
+use proptest::prelude::*;
+use proptest::strategy::{SBoxedStrategy, Union};
+use serde_json::{Map, Value, json};
+
+use super::encode::{
+    Body, choose_media_type, encode_body, encode_cookie_param, encode_header_param,
+    encode_path_param, encode_query_param, header_safe, is_json,
+};
+use super::invalid::{invalid_textual, invalid_with_base};
+use super::shape::flatten;
+use super::value::{try_valid, valid};
+use crate::schema::{Direction, SchemaError, SchemaSet};
+use crate::spec::{Method, Operation, ParamLocation};
+
+/// Header parameters OpenAPI says to ignore: the harness sets these itself.
+const RESERVED_HEADERS: [&str; 3] = ["accept", "content-type", "authorization"];
+
+/// A request ready to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratedRequest {
+    pub method: Method,
+    /// The path template expanded, values percent-encoded.
+    pub path: String,
+    /// Raw name/value pairs; the client percent-encodes them.
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub cookies: Vec<(String, String)>,
+    pub body: Option<Body>,
+    /// In invalid mode, what is wrong with this request, in words
+    /// (`missing required query parameter 'client_id'`).
+    pub violation: Option<String>,
+}
+
+/// Valid requests, or requests with exactly one violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Valid,
+    Invalid,
+}
+
+/// Why a request plan could not be built.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GenerateError {
+    #[error("cannot convert a schema of {operation}")]
+    Schema {
+        operation: String,
+        #[source]
+        source: SchemaError,
+    },
+    #[error("{operation} has nothing a request could get wrong")]
+    NothingToViolate { operation: String },
+}
+
+#[derive(Clone, Debug)]
+struct ParamPlan {
+    name: String,
+    location: ParamLocation,
+    required: bool,
+    style: String,
+    explode: bool,
+    /// Converted schema; also the root for its `$ref`s.
+    schema: Value,
+}
+
+#[derive(Clone, Debug)]
+struct BodyPlan {
+    required: bool,
+    media_type: String,
+    schema: Value,
+}
+
+/// What it takes to generate requests for one operation.
+#[derive(Clone, Debug)]
+pub struct RequestPlan {
+    operation: String,
+    method: Method,
+    path: String,
+    params: Vec<ParamPlan>,
+    body: Option<BodyPlan>,
+}
+
+/// Generated values before encoding.
+#[derive(Clone, Debug)]
+struct Parts {
+    params: Vec<Option<Value>>,
+    body: Option<Value>,
+}
+
+impl RequestPlan {
+    /// A plan sending bodies in the preferred media type (JSON, else form, else the first).
+    pub fn new(op: &Operation, set: &SchemaSet) -> Result<Self, GenerateError> {
+        Self::with_media_type(op, set, None)
+    }
+
+    /// A plan sending bodies as `media_type` when the operation accepts it (e.g. the form
+    /// variant of a body that also has a JSON one), else the preferred one.
+    pub fn with_media_type(
+        op: &Operation,
+        set: &SchemaSet,
+        media_type: Option<&str>,
+    ) -> Result<Self, GenerateError> {
+        let schema_error = |source| GenerateError::Schema {
+            operation: op.id(),
+            source,
+        };
+        let mut params = Vec::new();
+        for p in &op.parameters {
+            if p.location == ParamLocation::Header
+                && RESERVED_HEADERS.contains(&p.name.to_ascii_lowercase().as_str())
+            {
+                continue;
+            }
+            let schema = match &p.schema {
+                Some(s) => set.converted(s, Direction::Request).map_err(schema_error)?,
+                None => json!({"type": "string"}),
+            };
+            params.push(ParamPlan {
+                name: p.name.clone(),
+                location: p.location,
+                // Path parameters are always required, whatever the document says.
+                required: p.required || p.location == ParamLocation::Path,
+                style: p.style.clone(),
+                explode: p.explode,
+                schema,
+            });
+        }
+        let mut body = None;
+        if let Some(b) = &op.request_body
+            && let Some(media_type) = media_type
+                .filter(|wanted| b.content.iter().any(|m| m.media_type == *wanted))
+                .or_else(|| choose_media_type(b.content.iter().map(|m| m.media_type.as_str())))
+        {
+            let media = b.content.iter().find(|m| m.media_type == media_type);
+            let schema = match media.and_then(|m| m.schema.as_ref()) {
+                Some(s) => set.converted(s, Direction::Request).map_err(schema_error)?,
+                None => json!({}),
+            };
+            body = Some(BodyPlan {
+                required: b.required,
+                media_type: media_type.to_string(),
+                schema,
+            });
+        }
+        Ok(RequestPlan {
+            operation: op.id(),
+            method: op.method,
+            path: op.path.clone(),
+            params,
+            body,
+        })
+    }
+
+    /// The operation this plan is for (its `operationId`, or `METHOD /path`).
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// The media type bodies are sent as.
+    pub fn media_type(&self) -> Option<&str> {
+        self.body.as_ref().map(|b| b.media_type.as_str())
+    }
+
+    fn param_strategy(
+        &self,
+        p: &ParamPlan,
+        fixed: &IndexMap<String, Value>,
+    ) -> SBoxedStrategy<Option<Value>> {
+        if let Some(v) = fixed.get(&p.name) {
+            return Just(Some(v.clone())).sboxed();
+        }
+        let mut strategy = valid(&p.schema, &p.schema);
+        match p.location {
+            ParamLocation::Header | ParamLocation::Cookie => {
+                let explode = p.explode;
+                strategy = strategy
+                    .prop_filter("header-safe value", move |v| {
+                        header_safe(&encode_header_param(explode, v))
+                    })
+                    .sboxed();
+            }
+            ParamLocation::Path => {
+                // An empty segment routes somewhere else entirely.
+                let (name, style, explode) = (p.name.clone(), p.style.clone(), p.explode);
+                strategy = strategy
+                    .prop_filter("non-empty path segment", move |v| {
+                        !encode_path_param(&name, &style, explode, v).is_empty()
+                    })
+                    .sboxed();
+            }
+            ParamLocation::Query => {}
+        }
+        if p.required {
+            strategy.prop_map(Some).sboxed()
+        } else {
+            option::weighted(0.5, strategy).sboxed()
+        }
+    }
+
+    /// The body schema with fixture values pinned on the top-level properties it declares.
+    fn pinned_body(
+        &self,
+        body: &BodyPlan,
+        fixed: &IndexMap<String, Value>,
+    ) -> Option<SBoxedStrategy<Value>> {
+        let declared = declared_properties(&body.schema);
+        let pins: Map<String, Value> = fixed
+            .iter()
+            .filter(|(k, _)| declared.contains(k))
+            .map(|(k, v)| (k.clone(), json!({"enum": [v]})))
+            .collect();
+        if pins.is_empty() {
+            return None;
+        }
+        let names: Vec<&String> = pins.keys().collect();
+        let mut schema = body.schema.clone();
+        if let Value::Object(m) = &mut schema {
+            m.remove("definitions");
+            m.remove("$schema");
+        }
+        let pinned = json!({"allOf": [schema, {"required": names, "properties": pins}]});
+        try_valid(&pinned, &body.schema)
+    }
+
+    fn body_strategy(&self, fixed: &IndexMap<String, Value>) -> Option<SBoxedStrategy<Value>> {
+        let body = self.body.as_ref()?;
+        if let Some(pinned) = self.pinned_body(body, fixed) {
+            return Some(pinned);
+        }
+        // Nothing pinned, or the fixture values contradict the schema: generate, then override
+        // (the caller asked for those values).
+        let overrides: Vec<(String, Value)> = fixed
+            .iter()
+            .filter(|(k, _)| declared_properties(&body.schema).contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let strategy = valid(&body.schema, &body.schema);
+        if overrides.is_empty() {
+            return Some(strategy);
+        }
+        Some(
+            strategy
+                .prop_map(move |mut v| {
+                    if let Value::Object(m) = &mut v {
+                        for (k, val) in &overrides {
+                            m.insert(k.clone(), val.clone());
+                        }
+                    }
+                    v
+                })
+                .sboxed(),
+        )
+    }
+
+    fn parts(&self, fixed: &IndexMap<String, Value>) -> SBoxedStrategy<Parts> {
+        let params: Vec<_> = self
+            .params
+            .iter()
+            .map(|p| self.param_strategy(p, fixed))
+            .collect();
+        let body: SBoxedStrategy<Option<Value>> =
+            match (self.body.as_ref(), self.body_strategy(fixed)) {
+                (Some(plan), Some(strategy)) if plan.required => strategy.prop_map(Some).sboxed(),
+                (Some(_), Some(strategy)) => option::weighted(0.8, strategy).sboxed(),
+                _ => Just(None).sboxed(),
+            };
+        (params, body)
+            .prop_map(|(params, body)| Parts { params, body })
+            .sboxed()
+    }
+
+    /// Valid requests: every required parameter and body, optional ones sometimes, `fixed`
+    /// values in place of generated ones (by parameter name or top-level body property).
+    pub fn valid(&self, fixed: &IndexMap<String, Value>) -> SBoxedStrategy<GeneratedRequest> {
+        let plan = self.clone();
+        self.parts(fixed)
+            .prop_map(move |parts| plan.encode(&parts, None))
+            .sboxed()
+    }
+
+    /// Requests with exactly one violation, described; the rest valid. `None` when the
+    /// operation has nothing to get wrong.
+    pub fn invalid(
+        &self,
+        fixed: &IndexMap<String, Value>,
+    ) -> Option<SBoxedStrategy<GeneratedRequest>> {
+        let mut options: Vec<SBoxedStrategy<GeneratedRequest>> = Vec::new();
+        let parts = self.parts(fixed);
+        for (i, p) in self.params.iter().enumerate() {
+            if p.required && p.location != ParamLocation::Path {
+                let plan = self.clone();
+                let what = format!("missing required {} parameter '{}'", p.location, p.name);
+                options.push(
+                    parts
+                        .clone()
+                        .prop_map(move |mut parts| {
+                            parts.params[i] = None;
+                            plan.encode(&parts, Some(what.clone()))
+                        })
+                        .sboxed(),
+                );
+            }
+            if let Some(bad) = invalid_textual(&p.schema, &p.schema) {
+                let plan = self.clone();
+                let (location, name, style, explode) =
+                    (p.location, p.name.clone(), p.style.clone(), p.explode);
+                let label = format!("{location} parameter '{name}'");
+                options.push(
+                    (parts.clone(), bad)
+                        .prop_filter("encodable", move |(_, (v, _))| match location {
+                            ParamLocation::Path => {
+                                !encode_path_param(&name, &style, explode, v).is_empty()
+                            }
+                            ParamLocation::Header | ParamLocation::Cookie => {
+                                header_safe(&encode_header_param(explode, v))
+                            }
+                            ParamLocation::Query => true,
+                        })
+                        .prop_map(move |(mut parts, (v, kind))| {
+                            parts.params[i] = Some(v);
+                            plan.encode(&parts, Some(kind.describe(&label)))
+                        })
+                        .sboxed(),
+                );
+            }
+        }
+        if let Some(body) = &self.body {
+            if body.required {
+                let plan = self.clone();
+                options.push(
+                    parts
+                        .clone()
+                        .prop_map(move |mut parts| {
+                            parts.body = None;
+                            plan.encode(&parts, Some("missing required request body".into()))
+                        })
+                        .sboxed(),
+                );
+            }
+            let base = self
+                .body_strategy(fixed)
+                .unwrap_or_else(|| valid(&body.schema, &body.schema));
+            if let Some(bad) = invalid_with_base(&body.schema, base, &body.schema) {
+                let plan = self.clone();
+                options.push(
+                    (parts.clone(), bad)
+                        .prop_map(move |(mut parts, (v, kind))| {
+                            parts.body = Some(v);
+                            plan.encode(&parts, Some(kind.describe("body")))
+                        })
+                        .sboxed(),
+                );
+            }
+            let with_body = parts
+                .clone()
+                .prop_filter("has a body", |p| p.body.is_some());
+            if is_json(&body.media_type) {
+                let plan = self.clone();
+                options.push(
+                    with_body
+                        .clone()
+                        .prop_map(move |parts| {
+                            let mut request =
+                                plan.encode(&parts, Some("malformed JSON body".into()));
+                            if let Some(b) = &mut request.body {
+                                // Cut mid-document: never valid JSON.
+                                b.bytes.truncate(b.bytes.len().saturating_sub(1).max(1) / 2);
+                                b.bytes.extend_from_slice(b"{\"unterminated\": ");
+                                b.value = None;
+                            }
+                            request
+                        })
+                        .sboxed(),
+                );
+            }
+            let wrong = if body.media_type.starts_with("text/plain") {
+                "application/octet-stream"
+            } else {
+                "text/plain"
+            };
+            let plan = self.clone();
+            let expected = body.media_type.clone();
+            options.push(
+                with_body
+                    .prop_map(move |parts| {
+                        let what = format!("wrong Content-Type {wrong} (expected {expected})");
+                        let mut request = plan.encode(&parts, Some(what));
+                        if let Some(b) = &mut request.body {
+                            b.content_type = wrong.to_string();
+                        }
+                        request
+                    })
+                    .sboxed(),
+            );
+        }
+        if options.is_empty() {
+            return None;
+        }
+        Some(Union::new(options).sboxed())
+    }
+
+    fn encode(&self, parts: &Parts, violation: Option<String>) -> GeneratedRequest {
+        let mut path = self.path.clone();
+        let mut query = Vec::new();
+        let mut headers = Vec::new();
+        let mut cookies = Vec::new();
+        for (p, value) in self.params.iter().zip(&parts.params) {
+            let Some(value) = value else { continue };
+            match p.location {
+                ParamLocation::Path => {
+                    let encoded = encode_path_param(&p.name, &p.style, p.explode, value);
+                    path = path.replace(&format!("{{{}}}", p.name), &encoded);
+                }
+                ParamLocation::Query => {
+                    query.extend(encode_query_param(&p.name, &p.style, p.explode, value))
+                }
+                ParamLocation::Header => {
+                    headers.push((p.name.clone(), encode_header_param(p.explode, value)))
+                }
+                ParamLocation::Cookie => {
+                    cookies.extend(encode_cookie_param(&p.name, p.explode, value))
+                }
+            }
+        }
+        let body = match (&self.body, &parts.body) {
+            (Some(plan), Some(value)) => Some(encode_body(&plan.media_type, value)),
+            _ => None,
+        };
+        GeneratedRequest {
+            method: self.method,
+            path,
+            query,
+            headers,
+            cookies,
+            body,
+            violation,
+        }
+    }
+}
+
+/// Whole requests for an operation (see [`RequestPlan::valid`] and [`RequestPlan::invalid`]).
+pub fn request_strategy(
+    op: &Operation,
+    set: &SchemaSet,
+    fixed: &IndexMap<String, Value>,
+    mode: Mode,
+) -> Result<SBoxedStrategy<GeneratedRequest>, GenerateError> {
+    let plan = RequestPlan::new(op, set)?;
+    match mode {
+        Mode::Valid => Ok(plan.valid(fixed)),
+        Mode::Invalid => plan
+            .invalid(fixed)
+            .ok_or(GenerateError::NothingToViolate { operation: op.id() }),
+    }
+}
+
+/// Property names a body schema declares at its top level, in any `anyOf`/`oneOf` branch too.
+fn declared_properties(schema: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let Some((s, _)) = flatten(schema, schema) else {
+        return names;
+    };
+    let mut add = |node: &Value| {
+        if let Some(Value::Object(props)) = node.get("properties") {
+            for k in props.keys() {
+                if !names.contains(k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+    };
+    add(&s);
+    for key in ["anyOf", "oneOf"] {
+        for branch in s.get(key).and_then(Value::as_array).into_iter().flatten() {
+            if let Some((b, _)) = flatten(branch, schema) {
+                add(&b);
+            }
+        }
+    }
+    names
+}
