@@ -47,7 +47,7 @@ fn main() {
         let mut failed = None;
         for _ in 0..ROUNDS {
             let started = Instant::now();
-            let doc = match conform::spec::load(&path) {
+            let doc = match conform::spec::load(&path).map(std::sync::Arc::new) {
                 Ok(doc) => doc,
                 Err(e) => {
                     failed = Some(e.to_string());
@@ -56,7 +56,7 @@ fn main() {
             };
             load.push(started.elapsed());
             let started = Instant::now();
-            let p = conform::app::plan_document(&doc);
+            let (p, _) = conform::app::plan_document(&doc, None);
             plan.push(started.elapsed());
             counts = (doc.operations.len(), p.cases.len());
         }

@@ -8,20 +8,26 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::cli::{Cli, Command, ListArgs, ListFormat, RateLimitProfile, RunArgs, ServeArgs};
-use crate::config::{RunConfig, load_spec, random_seed};
+use crate::config::{DEFAULT_SUITE_PATH, EMBEDDED_SUITE, RunConfig, load_spec, random_seed};
 use crate::execute::{Client, ClientOptions, ExecuteError};
 use crate::plan::{Plan, plan};
+use crate::recipe::{DEFAULT_EXAMPLES, RecipeBook};
 use crate::reference_server::{self, Fault, RateLimits, ServerConfig};
 use crate::report::{self, Redactor};
 use crate::runner::{self, RunContext, RunInfo};
+use crate::runner::{Flows, Pacer};
+use crate::schema::SchemaSet;
 use crate::spec::{Document, SpecError};
-use crate::{check, exit_code, recipe};
+use crate::suite::{self, Suite, SuiteError};
+use crate::{check, exit_code};
 
 /// Why a command could not do its work. Each maps to one exit code.
 #[derive(Debug, Error)]
 pub enum AppError {
     #[error(transparent)]
     Spec(#[from] SpecError),
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
     #[error("could not start the tokio runtime")]
     Runtime(#[source] std::io::Error),
     #[error("could not set up the HTTP client")]
@@ -43,7 +49,7 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Spec(_) => exit_code::BAD_INPUT,
+            AppError::Spec(_) | AppError::Suite(_) => exit_code::BAD_INPUT,
             AppError::Usage(_) => exit_code::USAGE,
             _ => exit_code::HARNESS_ERRORS,
         }
@@ -59,9 +65,32 @@ pub fn main_with(cli: Cli) -> Result<u8, AppError> {
     }
 }
 
-/// The plan of a document with the recipes conform has.
-pub fn plan_document(doc: &Document) -> Plan {
-    plan(doc, recipe::assess)
+/// The plan of a document with the recipes conform has and the suite's settings.
+pub fn plan_document(doc: &Arc<Document>, suite: Option<Arc<Suite>>) -> (Plan, RecipeBook) {
+    let schemas = Arc::new(SchemaSet::new(doc));
+    let recipes = RecipeBook::new(Arc::clone(doc), schemas, suite);
+    let plan = plan(doc, |op, case| recipes.assess(op, case));
+    (plan, recipes)
+}
+
+/// The suite a command uses: `--suite`, or for the embedded target the reference suite.
+fn load_suite(
+    explicit: Option<&std::path::Path>,
+    embedded: bool,
+) -> Result<Option<Arc<Suite>>, AppError> {
+    let suite = match explicit {
+        Some(path) => suite::load(path)?,
+        None if !embedded => return Ok(None),
+        None if std::path::Path::new(DEFAULT_SUITE_PATH).exists() => {
+            suite::load(std::path::Path::new(DEFAULT_SUITE_PATH))?
+        }
+        None => suite::load_str(
+            std::path::Path::new(DEFAULT_SUITE_PATH),
+            EMBEDDED_SUITE,
+            &|name| std::env::var(name).ok(),
+        )?,
+    };
+    Ok(Some(Arc::new(suite)))
 }
 
 fn list(args: &ListArgs) -> Result<u8, AppError> {
@@ -75,8 +104,19 @@ fn list(args: &ListArgs) -> Result<u8, AppError> {
 }
 
 fn write_list(args: &ListArgs) -> Result<u8, AppError> {
-    let doc = load_spec(args.spec.spec.as_deref())?;
-    let plan = plan_document(&doc);
+    // Without --spec, list what `conform run` runs: the reference suite's view of the document.
+    let suite = load_suite(args.suite.as_deref(), args.spec.spec.is_none())?;
+    let doc = Arc::new(load_spec(
+        args.spec
+            .spec
+            .clone()
+            .or_else(|| suite_spec(suite.as_deref()))
+            .as_deref(),
+    )?);
+    if let Some(suite) = &suite {
+        suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
+    }
+    let (plan, _) = plan_document(&doc, suite);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -109,15 +149,28 @@ fn write_list(args: &ListArgs) -> Result<u8, AppError> {
 }
 
 fn run(args: &RunArgs) -> Result<u8, AppError> {
+    let suite = load_suite(args.suite.as_deref(), args.base_url.is_none())?;
+    let suite_target = suite.as_ref().and_then(|s| s.file.suite.target.clone());
     let config = RunConfig {
-        spec: args.spec.spec.clone(),
-        base_url: args.base_url.clone(),
+        spec: args
+            .spec
+            .spec
+            .clone()
+            .or_else(|| suite_spec(suite.as_deref())),
+        base_url: args
+            .base_url
+            .clone()
+            .or(suite_target.filter(|t| t != "embedded")),
         report_dir: args.report_dir.clone(),
         seed: args.seed.unwrap_or_else(random_seed),
         timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
     };
     let doc = Arc::new(load_spec(config.spec.as_deref())?);
-    let plan = Arc::new(plan_document(&doc));
+    if let Some(suite) = &suite {
+        suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
+    }
+    let (plan, recipes) = plan_document(&doc, suite.clone());
+    let plan = Arc::new(plan);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -156,14 +209,46 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         embedded_server: config.base_url.is_none(),
     };
     let redactor = Redactor::new();
+    for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
+        redactor.add_secret(secret.clone());
+    }
+    let examples = args
+        .examples
+        .or(suite.as_ref().and_then(|s| s.file.suite.examples))
+        .unwrap_or(DEFAULT_EXAMPLES)
+        .max(1);
+    let pacer = Pacer::new(doc.operations.iter().filter_map(|op| {
+        let suite = suite.as_ref()?;
+        let rate = suite
+            .file
+            .operations
+            .get(&op.id())
+            .and_then(|o| o.rate)
+            .or(suite.file.suite.rate)?;
+        Some((op.id(), rate))
+    }));
+    let flows = Flows::new(suite.iter().flat_map(|s| s.file.flows.keys().cloned()));
+    let warnings: Vec<String> = recipes
+        .schemas()
+        .warnings()
+        .iter()
+        .map(|w| format!("#{}: {}", w.pointer, w.message))
+        .collect();
     let cx = Arc::new(RunContext {
         doc: Arc::clone(&doc),
         plan: Arc::clone(&plan),
+        recipes,
         client,
         checks: check::registry(),
         info: info.clone(),
         redactor: redactor.clone(),
-        rerun_prefix: rerun_prefix(&config),
+        rerun_prefix: rerun_prefix(&config, args.suite.as_deref()),
+        examples,
+        handle: runtime.handle().clone(),
+        flows,
+        pacer,
+        sent: Default::default(),
+        max_requests: args.max_requests,
     });
     if !args.test.list {
         println!(
@@ -177,7 +262,10 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
             plan.runnable()
         );
     }
-    let output = runner::run(&args.test, cx, runtime.handle());
+    for warning in &warnings {
+        println!("warning: the document: {warning}");
+    }
+    let output = runner::run(&args.test, cx);
     if output.listed_only {
         return Ok(exit_code::OK);
     }
@@ -191,12 +279,12 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         }
     })?;
     let json = config.report_dir.join("conform.json");
-    report::json::write(&json, &info, &totals, &[], &results, &redactor).map_err(|source| {
-        AppError::Report {
+    report::json::write(&json, &info, &totals, &warnings, &results, &redactor).map_err(
+        |source| AppError::Report {
             path: json.clone(),
             source,
-        }
-    })?;
+        },
+    )?;
     println!("reports: {} and {}", junit.display(), json.display());
     if let Some(server) = embedded {
         runtime.block_on(server.shutdown());
@@ -263,9 +351,20 @@ fn serve(args: &ServeArgs) -> Result<u8, AppError> {
     Ok(exit_code::OK)
 }
 
+/// The document a suite names, relative to the suite file.
+fn suite_spec(suite: Option<&Suite>) -> Option<std::path::PathBuf> {
+    let suite = suite?;
+    let spec = suite.file.suite.spec.as_ref()?;
+    let base = suite.path.parent().unwrap_or(std::path::Path::new("."));
+    Some(base.join(spec))
+}
+
 /// The start of a command that reruns one case with the same seed and target.
-fn rerun_prefix(config: &RunConfig) -> String {
+fn rerun_prefix(config: &RunConfig, suite: Option<&std::path::Path>) -> String {
     let mut cmd = format!("conform run --seed {}", config.seed);
+    if let Some(suite) = suite {
+        cmd.push_str(&format!(" --suite '{}'", suite.display()));
+    }
     if let Some(spec) = &config.spec {
         cmd.push_str(&format!(" --spec '{}'", spec.display()));
     }

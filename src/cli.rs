@@ -79,6 +79,10 @@ pub enum ListFormat {
 pub struct ListArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
+    /// The suite whose settings decide what can run. Default without --spec:
+    /// suites/reference.toml.
+    #[arg(long, env = "CONFORM_SUITE", value_name = "FILE")]
+    pub suite: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
@@ -92,6 +96,16 @@ pub struct RunArgs {
     /// reference server on a loopback port.
     #[arg(long, env = "CONFORM_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
+    /// The suite file: target, fixtures, flows, per-case settings. Default for the embedded
+    /// target: suites/reference.toml (or the built-in copy).
+    #[arg(long, env = "CONFORM_SUITE", value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Generated examples per generative case (success and invalid-input).
+    #[arg(long, value_name = "N")]
+    pub examples: Option<u32>,
+    /// Stop sending after this many requests in the whole run (the rest are harness errors).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<usize>,
     /// Where JUnit XML and JSON reports go (created if missing).
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub report_dir: PathBuf,

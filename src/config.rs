@@ -10,6 +10,11 @@ pub const EMBEDDED_SPEC: &str = include_str!("../spec/auth0-authentication.yaml"
 /// Where the repository keeps it.
 pub const DEFAULT_SPEC_PATH: &str = "spec/auth0-authentication.yaml";
 
+/// The suite that matches the reference server's seeded tenant, built in as well.
+pub const EMBEDDED_SUITE: &str = include_str!("../suites/reference.toml");
+/// Where the repository keeps it.
+pub const DEFAULT_SUITE_PATH: &str = "suites/reference.toml";
+
 /// Loads `--spec`, or the default document: the repository's copy, else the built-in one.
 pub fn load_spec(spec: Option<&Path>) -> Result<Document, SpecError> {
     match spec {

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod execute;
 pub mod exit_code;
+pub mod generate;
 pub mod plan;
 pub mod recipe;
 pub mod reference_server;

@@ -1,6 +1,7 @@
 //! What every check sees: the operation, the case's expectation and the exchange.
 
 use crate::execute::Exchange;
+use crate::schema::SchemaSet;
 use crate::spec::{Operation, Response, StatusSpec};
 
 /// The input of a check.
@@ -9,6 +10,7 @@ pub struct CheckContext<'a> {
     /// The status the case set out to provoke.
     pub expected: StatusSpec,
     pub exchange: &'a Exchange,
+    pub schemas: &'a SchemaSet,
 }
 
 impl CheckContext<'_> {

@@ -1,11 +1,13 @@
 //! Checks on every response: one check per file behind the small [`Check`] trait.
 
+mod body_schema;
 mod content_type;
 mod context;
 mod headers;
 mod status;
 mod violation;
 
+pub use body_schema::BodySchema;
 pub use content_type::{ContentType, media_matches};
 pub use context::{CheckContext, documented_response};
 pub use headers::{Allow, Location, RequiredHeaders};
@@ -26,6 +28,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(StatusDocumented),
         Box::new(ExpectedStatus),
         Box::new(ContentType),
+        Box::new(BodySchema),
         Box::new(Location),
         Box::new(Allow),
         Box::new(RequiredHeaders),

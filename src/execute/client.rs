@@ -20,6 +20,8 @@ pub enum ExecuteError {
     Build(String),
     #[error("transport error: {0}")]
     Transport(String),
+    #[error("the run's request budget (--max-requests {0}) is spent")]
+    Budget(usize),
 }
 
 /// Settings of a [`Client`].

@@ -75,6 +75,14 @@ pub struct CaseResult {
     pub curl: Option<String>,
     /// The command that reruns just this case.
     pub rerun: String,
+    /// For schema-violating requests: what the deciding request got wrong on purpose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation_sought: Option<String>,
+    /// Every request sent, one line each, in order (the same seed gives the same lines).
+    pub sent: Vec<String>,
+    /// Something the reader should know: an expected status from the suite, an xfail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl CaseResult {
@@ -86,6 +94,12 @@ impl CaseResult {
             for v in violations {
                 out.push_str(&format!("{v}\n"));
             }
+        }
+        if let Some(sought) = &result.violation_sought {
+            out.push_str(&format!("request broke on purpose: {sought}\n"));
+        }
+        if let Some(note) = &result.note {
+            out.push_str(&format!("note: {note}\n"));
         }
         if let Some(exchange) = &result.exchange {
             let req = &exchange.request;

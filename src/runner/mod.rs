@@ -5,17 +5,18 @@
 mod case;
 mod context;
 mod event;
+mod flows;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use tokio::runtime::Handle;
 
 pub use case::run_case;
-pub use context::RunContext;
+pub use context::{Pacer, RunContext};
 pub use event::{CaseResult, Event, Outcome, RunInfo, Totals};
+pub use flows::{Captures, FlowError, Flows};
 
 use crate::plan::Readiness;
 
@@ -54,7 +55,7 @@ impl RunOutput {
 }
 
 /// Runs the plan. `args` are libtest's flags (filter, `--exact`, `--skip`, `--ignored`, ...).
-pub fn run(args: &Arguments, cx: Arc<RunContext>, handle: &Handle) -> RunOutput {
+pub fn run(args: &Arguments, cx: Arc<RunContext>) -> RunOutput {
     let started = Instant::now();
     let mut args = args.clone();
     args.test_threads = args.test_threads.or(Some(DEFAULT_TEST_THREADS));
@@ -64,12 +65,10 @@ pub fn run(args: &Arguments, cx: Arc<RunContext>, handle: &Handle) -> RunOutput 
     let mut trials = Vec::with_capacity(cx.plan.cases.len());
     let mut not_run = Vec::new();
     for (index, case) in cx.plan.cases.iter().enumerate() {
-        let (cx2, sink2, handle2) = (Arc::clone(&cx), Arc::clone(&sink), handle.clone());
+        let (cx2, sink2) = (Arc::clone(&cx), Arc::clone(&sink));
         let trial = Trial::ignorable_test(case.id.clone(), move || {
             let case = &cx2.plan.cases[index];
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                handle2.block_on(run_case(&cx2, case))
-            }));
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_case(&cx2, case)));
             let result = outcome.unwrap_or_else(|panic| panicked(&cx2, index, panic));
             let verdict = verdict(&result, &cx2);
             sink2.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
@@ -144,6 +143,9 @@ fn skeleton(cx: &RunContext, index: usize, outcome: Outcome) -> CaseResult {
         exchange: None,
         curl: None,
         rerun: cx.rerun_command(&case.id),
+        violation_sought: None,
+        sent: Vec::new(),
+        note: None,
     }
 }
 

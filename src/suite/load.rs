@@ -37,6 +37,19 @@ impl fmt::Display for SuiteError {
     }
 }
 
+/// The names `[recipes.NAME]` may use: the recipe classes of the plan.
+pub const RECIPE_CLASSES: &[&str] = &[
+    "success",
+    "invalid-input",
+    "unauthenticated",
+    "forbidden",
+    "not-found",
+    "method-not-allowed",
+    "rate-limited",
+    "server-error",
+    "other",
+];
+
 /// A loaded suite: the file as written, and its fixtures resolved.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -156,6 +169,9 @@ impl Suite {
                 push_inputs(format!("flows.{name}.steps[{i}]"), &step.inputs());
             }
         }
+        for (class, settings) in &self.file.recipes {
+            push_inputs(format!("recipes.{class}"), &settings.inputs());
+        }
         for (key, s) in strings {
             for reference in references(&s) {
                 let ok = match reference.split('.').collect::<Vec<_>>().as_slice() {
@@ -199,6 +215,18 @@ impl Suite {
             key: Some(key),
             message,
         };
+        for class in self.file.recipes.keys() {
+            if !RECIPE_CLASSES.contains(&class.as_str()) {
+                return Err(error(
+                    format!("recipes.{class}"),
+                    class,
+                    format!(
+                        "no recipe class `{class}` (one of: {})",
+                        RECIPE_CLASSES.join(", ")
+                    ),
+                ));
+            }
+        }
         for id in self.file.operations.keys() {
             if !ids.contains(id) {
                 return Err(error(

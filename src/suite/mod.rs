@@ -7,7 +7,7 @@ mod template;
 
 pub use load::{Suite, SuiteError, load, load_str};
 pub use model::{
-    CaseSettings, DetailedFixture, Fixture, Flow, Inputs, OperationSettings, Patch,
-    RateLimitedRecipe, Recipes, ServerErrorRecipe, Step, SuiteFile, SuiteHeader,
+    CaseSettings, DetailedFixture, Fixture, Flow, Inputs, OperationSettings, Patch, RecipeSettings,
+    Step, SuiteFile, SuiteHeader,
 };
 pub use template::{expand, expand_toml, references};

@@ -22,9 +22,10 @@ pub struct SuiteFile {
     /// Named sequences of requests whose captured values cases can use.
     #[serde(default)]
     pub flows: IndexMap<String, Flow>,
-    /// How the generic recipes behave against this target.
+    /// Recipes by class (`success`, `invalid-input`, `unauthenticated`, `forbidden`,
+    /// `not-found`, `rate-limited`, `server-error`, `other`).
     #[serde(default)]
-    pub recipes: Recipes,
+    pub recipes: IndexMap<String, RecipeSettings>,
     /// Changes to the document before planning, each with a reason.
     #[serde(default)]
     pub patches: Vec<Patch>,
@@ -41,6 +42,8 @@ pub struct SuiteHeader {
     pub target: Option<String>,
     /// Generated examples per generative case (`--examples` overrides it).
     pub examples: Option<u32>,
+    /// Default pace of every operation, in requests per second (`[operations.X] rate` wins).
+    pub rate: Option<f64>,
     /// Treat the target as a live tenant (side-effect cases need `--allow`).
     pub live: Option<bool>,
     /// Operations whose token is passed as a credential header in the document: names of inputs
@@ -181,34 +184,18 @@ pub struct Step {
 }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Recipes {
-    #[serde(default)]
-    pub server_error: Option<ServerErrorRecipe>,
-    #[serde(default)]
-    pub rate_limited: Option<RateLimitedRecipe>,
-}
-
-/// How to make the target answer a documented 5xx (only servers built for it can).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerErrorRecipe {
-    /// Headers to add; `${status}` is the status to provoke.
-    pub headers: IndexMap<String, String>,
-}
-
-/// A bounded burst to provoke 429.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimitedRecipe {
-    /// At most this many requests per case.
-    pub burst: u32,
-    /// Run by default (otherwise only with `--include-ignored`).
-    #[serde(default)]
-    pub enabled: bool,
-    /// Send the burst from this loopback source address so other cases are not throttled.
+with_inputs! {
+/// A suite's recipe for one class of cases (`[recipes.server-error]`, `[recipes.unauthenticated]`,
+/// ...): inputs every case of the class gets, plus burst settings for `rate-limited`.
+pub struct RecipeSettings {
+    /// `rate-limited`: at most this many requests per case.
+    pub burst: Option<u32>,
+    /// `rate-limited`: run by default (otherwise only with `--include-ignored`).
+    pub enabled: Option<bool>,
+    /// `rate-limited`: send the burst from this loopback source address so other cases keep
+    /// their budget.
     pub source_address: Option<std::net::IpAddr>,
+}
 }
 
 /// A change to the document, applied before planning.
