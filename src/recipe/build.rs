@@ -38,7 +38,12 @@ pub fn finish(
     keep: Keep,
     required_body: &[String],
 ) -> Request {
+    // The input a schema-violating request breaks on purpose is never dropped.
+    let target = generated.violation.as_deref().and_then(violation_target);
     let dropped = |name: &str, required: bool| {
+        if target.as_deref() == Some(name) {
+            return false;
+        }
         inputs.omit.iter().any(|o| o == name)
             || (keep == Keep::Required && !required && !inputs.fixed.contains_key(name))
     };
@@ -109,6 +114,22 @@ pub fn finish(
     request
 }
 
+/// The parameter or top-level body property a violation description names:
+/// `missing required query parameter 'client_id'` → `client_id`, `body.grant_type: …` →
+/// `grant_type`.
+pub fn violation_target(description: &str) -> Option<String> {
+    if let Some(rest) = description.split("parameter '").nth(1) {
+        return rest.split('\'').next().map(String::from);
+    }
+    if let Some(rest) = description.strip_prefix("body.") {
+        return rest.split(['.', ':']).next().map(String::from);
+    }
+    if let Some(rest) = description.split("property '").nth(1) {
+        return rest.split('\'').next().map(String::from);
+    }
+    None
+}
+
 /// `deepObject` and exploded names look like `filter[a]`: the parameter is `filter`.
 fn base_name(name: &str) -> &str {
     name.split('[').next().unwrap_or(name)
@@ -160,5 +181,27 @@ fn collect_required(root: &Value, schema: &Value, depth: usize, names: &mut Vec<
         for part in all {
             collect_required(root, part, depth + 1, names);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::violation_target;
+
+    #[test]
+    fn violation_targets() {
+        assert_eq!(
+            violation_target("missing required query parameter 'client_id'").as_deref(),
+            Some("client_id")
+        );
+        assert_eq!(
+            violation_target("body.grant_type: not in enum").as_deref(),
+            Some("grant_type")
+        );
+        assert_eq!(
+            violation_target("body.a.b: wrong type").as_deref(),
+            Some("a")
+        );
+        assert_eq!(violation_target("wrong Content-Type text/plain"), None);
     }
 }

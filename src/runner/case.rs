@@ -18,6 +18,10 @@ use crate::recipe::{
 };
 use crate::spec::{Operation, ParamLocation, StatusSpec};
 
+/// The failing exchange of a generative case, its violations, and what its request broke on
+/// purpose.
+type Failing = (Exchange, Vec<Violation>, Option<String>);
+
 /// What one example ended with.
 enum Verdict {
     Pass(Exchange),
@@ -243,8 +247,7 @@ fn run_recipe(
             let mut runner = cx.test_runner(&case.id, cx.examples);
             // The last failing exchange is the minimal one: shrinking keeps only simpler
             // requests that still fail.
-            let failing: RefCell<Option<(Exchange, Vec<Violation>, Option<String>)>> =
-                RefCell::new(None);
+            let failing: RefCell<Option<Failing>> = RefCell::new(None);
             let error: RefCell<Option<(String, Request)>> = RefCell::new(None);
             let last_pass: RefCell<Option<Exchange>> = RefCell::new(None);
             let sent = RefCell::new(Vec::new());
