@@ -249,6 +249,7 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         pacer,
         sent: Default::default(),
         max_requests: args.max_requests,
+        unique: Default::default(),
     });
     if !args.test.list {
         println!(

@@ -14,6 +14,7 @@ pub struct ResolvedInputs {
     pub fixed: IndexMap<String, Value>,
     pub omit: Vec<String>,
     pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
     pub content_type: Option<String>,
     pub body: Option<String>,
 }
@@ -79,9 +80,20 @@ pub fn finish(
     if !cookies.is_empty() {
         request.headers.push(("cookie".into(), cookies.join("; ")));
     }
+    let is_param = |name: &str| op.parameters.iter().any(|p| p.name == name);
     request.body = generated.body.as_ref().map(|body| match &body.value {
-        Some(Value::Object(map)) if keep == Keep::Required || !inputs.omit.is_empty() => {
+        Some(Value::Object(map)) => {
             let mut map = map.clone();
+            // Pinned values the generator could not place (a `oneOf` branch without them) go
+            // in anyway: the suite asked for them.
+            for (name, value) in &inputs.fixed {
+                if !is_param(name)
+                    && target.as_deref() != Some(name.as_str())
+                    && !map.contains_key(name)
+                {
+                    map.insert(name.clone(), value.clone());
+                }
+            }
             map.retain(|k, _| !dropped(k, required_body.contains(k)));
             let encoded = encode_body(&body.content_type, &Value::Object(map));
             Body {
@@ -105,6 +117,7 @@ pub fn finish(
             bytes: raw.clone().into_bytes(),
         });
     }
+    request.query.extend(inputs.query.iter().cloned());
     for (name, value) in &inputs.headers {
         request
             .headers

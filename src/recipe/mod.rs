@@ -129,7 +129,11 @@ impl RecipeBook {
     /// Did the suite give this case (or its class) inputs of its own?
     fn has_case_inputs(&self, case: &Case) -> bool {
         let given = |i: &Inputs| {
-            !i.inputs.is_empty() || !i.omit.is_empty() || !i.headers.is_empty() || i.body.is_some()
+            !i.inputs.is_empty()
+                || !i.omit.is_empty()
+                || !i.headers.is_empty()
+                || !i.query.is_empty()
+                || i.body.is_some()
         };
         let Some(suite) = &self.suite else {
             return false;

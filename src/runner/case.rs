@@ -22,6 +22,9 @@ use crate::spec::{Operation, ParamLocation, StatusSpec};
 /// purpose.
 type Failing = (Exchange, Vec<Violation>, Option<String>);
 
+/// Requests of a rate-limit burst sent at once.
+const BURST_WAVE: usize = 25;
+
 /// What one example ended with.
 enum Verdict {
     Pass(Exchange),
@@ -150,7 +153,7 @@ fn run_recipe(
     };
     let one = |request: Request, sent: &mut Vec<String>| -> Verdict {
         sent.push(describe(&request));
-        match cx.send(op, &request, expect_429) {
+        match cx.send(&op.id(), &request, expect_429) {
             Ok(exchange) => check(exchange),
             Err(e) => Verdict::Error(
                 format!("{} {}: {e}", request.method, request.path_and_query()),
@@ -158,10 +161,11 @@ fn run_recipe(
             ),
         }
     };
-    let minimal = |fixed_extra: &[(String, serde_json::Value)]| -> Result<Request, String> {
+    // One request: required inputs generated, suite inputs pinned; `overrides` win over both.
+    let minimal = |overrides: &[(String, serde_json::Value)]| -> Result<Request, String> {
         let mut inputs = inputs.clone();
-        for (k, v) in fixed_extra {
-            inputs.fixed.entry(k.clone()).or_insert_with(|| v.clone());
+        for (k, v) in overrides {
+            inputs.fixed.insert(k.clone(), v.clone());
         }
         let generated: GeneratedRequest = cx.sample(&plan.valid(&inputs.fixed), &case.id)?;
         Ok(finish(op, &generated, &inputs, Keep::Required, &required))
@@ -215,11 +219,40 @@ fn run_recipe(
                 },
                 None => cx.client.clone(),
             };
+            // In waves sent at once (a sequential burst can be slower than a bucket refills),
+            // until the server answers 429 or the burst is spent.
+            let mut answers = Vec::new();
+            let mut left = *burst as usize;
+            while left > 0
+                && !answers.iter().any(|a: &Result<Exchange, _>| {
+                    a.as_ref().is_ok_and(|e| e.response.status == 429)
+                })
+            {
+                let wave = left.min(BURST_WAVE);
+                left -= wave;
+                result.sent.extend((0..wave).map(|_| describe(&request)));
+                cx.sent
+                    .fetch_add(wave, std::sync::atomic::Ordering::Relaxed);
+                answers.extend(cx.handle.block_on(async {
+                    let mut set = tokio::task::JoinSet::new();
+                    for _ in 0..wave {
+                        let (client, request) = (client.clone(), request.clone());
+                        set.spawn(async move { client.send(&request).await });
+                    }
+                    let mut answers = Vec::new();
+                    while let Some(joined) = set.join_next().await {
+                        answers.push(
+                            joined
+                                .map_err(|e| crate::execute::ExecuteError::Transport(e.to_string()))
+                                .and_then(|r| r),
+                        );
+                    }
+                    answers
+                }));
+            }
             let mut last = None;
-            for _ in 0..*burst {
-                result.sent.push(describe(&request));
-                cx.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                match cx.handle.block_on(client.send(&request)) {
+            for answer in answers {
+                match answer {
                     Ok(exchange) if exchange.response.status == 429 => return check(exchange),
                     Ok(exchange) => last = Some(exchange),
                     Err(e) => return Verdict::Error(format!("burst: {e}"), Some(request)),
@@ -257,7 +290,7 @@ fn run_recipe(
                 }
                 let request = finish(op, &generated, inputs, Keep::All, &required);
                 sent.borrow_mut().push(describe(&request));
-                match cx.send(op, &request, expect_429) {
+                match cx.send(&op.id(), &request, expect_429) {
                     Err(e) => {
                         *error.borrow_mut() = Some((
                             format!("{} {}: {e}", request.method, request.path_and_query()),

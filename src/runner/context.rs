@@ -18,7 +18,7 @@ use crate::execute::{Client, Exchange, ExecuteError, Request};
 use crate::plan::Plan;
 use crate::recipe::RecipeBook;
 use crate::report::Redactor;
-use crate::spec::{Document, Operation};
+use crate::spec::Document;
 
 /// How many times a paced request is retried after a 429 it did not ask for.
 const RETRIES_AFTER_429: usize = 3;
@@ -42,6 +42,8 @@ pub struct RunContext {
     /// Requests sent in this run, and the cap (`--max-requests`).
     pub sent: AtomicUsize,
     pub max_requests: Option<usize>,
+    /// Counter behind `${unique}`.
+    pub unique: AtomicUsize,
 }
 
 impl RunContext {
@@ -79,11 +81,11 @@ impl RunContext {
             .map_err(|e| e.to_string())
     }
 
-    /// Sends a request to `op`: paced to the operation's rate, counted against `--max-requests`,
+    /// Sends a request: paced to the rate of `pace_key` (an operation id), counted against `--max-requests`,
     /// and, unless `expect_429`, retried after a 429 once its `Retry-After` has passed.
     pub fn send(
         &self,
-        op: &Operation,
+        pace_key: &str,
         request: &Request,
         expect_429: bool,
     ) -> Result<Exchange, ExecuteError> {
@@ -95,7 +97,7 @@ impl RunContext {
             {
                 return Err(ExecuteError::Budget(max));
             }
-            let wait = self.pacer.reserve(&op.id());
+            let wait = self.pacer.reserve(pace_key);
             let exchange = self.handle.block_on(async {
                 if !wait.is_zero() {
                     tokio::time::sleep(wait).await;

@@ -59,6 +59,19 @@ impl RunContext {
                 ["fixtures", fixture] => self
                     .suite_fixture(fixture)
                     .ok_or_else(|| format!("no fixture `{fixture}`")),
+                ["totp", fixture] => self
+                    .suite_fixture(fixture)
+                    .and_then(|v| v.as_str().map(String::from))
+                    .ok_or_else(|| format!("no fixture `{fixture}` for a TOTP secret"))
+                    .and_then(|secret| crate::suite::totp_now(&secret))
+                    .map(Value::String),
+                // A value no earlier request of this run (or of a run with another seed) used.
+                ["unique"] => Ok(Value::String(format!(
+                    "{:x}{:04x}",
+                    self.info.seed & 0xffff_ffff,
+                    self.unique
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                ))),
                 ["status"] => Ok(Value::String(
                     case.map(|c| c.status.to_string()).unwrap_or_default(),
                 )),
@@ -97,6 +110,10 @@ impl RunContext {
             }
             for (name, value) in &inputs.headers {
                 out.headers
+                    .push((name.clone(), text(expand(value, &mut lookup)?)));
+            }
+            for (name, value) in &inputs.query {
+                out.query
                     .push((name.clone(), text(expand(value, &mut lookup)?)));
             }
             if let Some(body) = &inputs.body {
@@ -143,17 +160,6 @@ impl RunContext {
         let mut captures = Captures::new();
         for (i, step) in flow.steps.iter().enumerate() {
             let where_ = format!("flow `{name}` step {}", i + 1);
-            let Some(op) = self
-                .doc
-                .operations
-                .iter()
-                .find(|o| o.id() == step.operation)
-            else {
-                return Err(FlowError::Error(format!(
-                    "{where_}: no operation `{}`",
-                    step.operation
-                )));
-            };
             // A step may use what earlier steps of the same flow captured.
             let mut inputs = step.inputs();
             for value in inputs.inputs.values_mut() {
@@ -163,6 +169,37 @@ impl RunContext {
                 substitute_own_str(value, name, &captures);
             }
             let resolved = self.resolve(&inputs, None, depth)?;
+            let Some(op_id) = &step.operation else {
+                // An endpoint outside the document: send as written, check nothing but status.
+                let request = raw_request(step, &resolved);
+                let exchange = self.send("", &request, false).map_err(|e| {
+                    FlowError::Error(format!(
+                        "{where_} ({} {}): {e}",
+                        request.method, request.path
+                    ))
+                })?;
+                if !(200..400).contains(&exchange.response.status) {
+                    return Err(FlowError::Error(format!(
+                        "{where_} ({} {}) answered {}",
+                        request.method, request.path, exchange.response.status
+                    )));
+                }
+                self.capture_all(step, &exchange, &request, &where_, &mut captures)?;
+                continue;
+            };
+            let Some(op) = self.doc.operations.iter().find(|o| o.id() == *op_id) else {
+                return Err(FlowError::Error(format!(
+                    "{where_}: no operation `{op_id}`"
+                )));
+            };
+            // A step sends bodies the way the suite sends them to that operation.
+            if inputs.content_type.is_none() {
+                inputs.content_type = suite
+                    .file
+                    .operations
+                    .get(op_id)
+                    .and_then(|o| o.content_type.clone());
+            }
             let plan = self
                 .recipes
                 .request_plan(op, &inputs)
@@ -172,7 +209,7 @@ impl RunContext {
                 .map_err(|e| FlowError::Error(format!("{where_}: {e}")))?;
             let required = self.required_body(op, plan.media_type());
             let request = finish(op, &generated, &resolved, Keep::Required, &required);
-            let exchange = self.send(op, &request, false).map_err(|e| {
+            let exchange = self.send(&op.id(), &request, false).map_err(|e| {
                 FlowError::Error(format!(
                     "{where_} ({} {}): {e}",
                     request.method, request.path
@@ -189,28 +226,43 @@ impl RunContext {
                                 "{where_} ({} {}): {}",
                                 request.method, request.path, v.message
                             );
+                            if v.observed.is_none() {
+                                v = v.observed(String::from_utf8_lossy(&exchange.response.body));
+                            }
                             v
                         })
                         .collect(),
                 ));
             }
-            for (var, source) in &step.capture {
-                let value = capture(&exchange, source).ok_or_else(|| {
-                    FlowError::Failed(vec![Violation::new(
-                        "flow",
-                        format!(
-                            "{where_} ({} {} → {}): nothing to capture at `{source}` for `{var}`",
-                            request.method, request.path, exchange.response.status
-                        ),
-                    )])
-                })?;
-                if let Value::String(s) = &value {
-                    self.redactor.add_secret(s.clone());
-                }
-                captures.insert(var.clone(), value);
-            }
+            self.capture_all(step, &exchange, &request, &where_, &mut captures)?;
         }
         Ok(captures)
+    }
+
+    fn capture_all(
+        &self,
+        step: &crate::suite::Step,
+        exchange: &Exchange,
+        request: &crate::execute::Request,
+        where_: &str,
+        captures: &mut Captures,
+    ) -> Result<(), FlowError> {
+        for (var, source) in &step.capture {
+            let value = capture(exchange, source).ok_or_else(|| {
+                FlowError::Failed(vec![Violation::new(
+                    "flow",
+                    format!(
+                        "{where_} ({} {} → {}): nothing to capture at `{source}` for `{var}`",
+                        request.method, request.path, exchange.response.status
+                    ),
+                )])
+            })?;
+            if let Value::String(s) = &value {
+                self.redactor.add_secret(s.clone());
+            }
+            captures.insert(var.clone(), value);
+        }
+        Ok(())
     }
 
     /// Checks of a flow step's response; without an expected status, any 2xx or 3xx will do.
@@ -282,6 +334,21 @@ fn capture(exchange: &Exchange, source: &str) -> Option<Value> {
         };
         return from_query.or_else(from_fragment).map(Value::String);
     }
+    if let Some(rest) = source.strip_prefix("last") {
+        // `last:/pointer` or `last(field=value):/pointer`: in a JSON array body, the last
+        // element (whose `field` is `value`).
+        let (filter, pointer) = rest.split_once(':')?;
+        let body: Value = serde_json::from_slice(&exchange.response.body).ok()?;
+        let condition = filter
+            .strip_prefix('(')
+            .and_then(|f| f.strip_suffix(')'))
+            .and_then(|f| f.split_once('='));
+        let item = body.as_array()?.iter().rev().find(|item| match condition {
+            Some((field, value)) => item.get(field).and_then(Value::as_str) == Some(value),
+            None => true,
+        })?;
+        return item.pointer(pointer).cloned().filter(|v| !v.is_null());
+    }
     if source == "location" {
         return exchange
             .response
@@ -295,6 +362,35 @@ fn capture(exchange: &Exchange, source: &str) -> Option<Value> {
         .collect::<Vec<_>>()
         .join("/");
     body.pointer(&pointer).cloned().filter(|v| !v.is_null())
+}
+
+/// A request to a path outside the document, from a step's inputs.
+fn raw_request(step: &crate::suite::Step, inputs: &ResolvedInputs) -> crate::execute::Request {
+    let mut request = crate::execute::Request::new(
+        crate::spec::Method::Get,
+        step.path.clone().unwrap_or_default(),
+    );
+    if let Some(method) = &step.method {
+        request.method = method.to_ascii_uppercase();
+    }
+    request.query = inputs
+        .fixed
+        .iter()
+        .map(|(k, v)| (k.clone(), text(v.clone())))
+        .collect();
+    request.headers = inputs.headers.clone();
+    request.query.extend(inputs.query.iter().cloned());
+    if let Some(body) = &inputs.body {
+        request.body = Some(crate::execute::Body {
+            content_type: inputs
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/json".into()),
+            bytes: body.clone().into_bytes(),
+        });
+        request.query.clear();
+    }
+    request
 }
 
 fn text(value: Value) -> String {

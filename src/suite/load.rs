@@ -151,7 +151,7 @@ impl Suite {
             for v in inputs.inputs.values() {
                 collect_strings(v, &mut |s| strings.push((key.clone(), s.to_string())));
             }
-            for v in inputs.headers.values() {
+            for v in inputs.headers.values().chain(inputs.query.values()) {
                 strings.push((key.clone(), v.clone()));
             }
             if let Some(body) = &inputs.body {
@@ -181,7 +181,8 @@ impl Suite {
                         .flows
                         .get(*flow)
                         .is_some_and(|f| f.steps.iter().any(|s| s.capture.contains_key(*var))),
-                    ["status"] => true,
+                    ["status"] | ["unique"] => true,
+                    ["totp", name] => self.fixtures.contains_key(*name),
                     _ => false,
                 };
                 if !ok {
@@ -250,16 +251,24 @@ impl Suite {
         }
         for (name, flow) in &self.file.flows {
             for (i, step) in flow.steps.iter().enumerate() {
-                if !ids.contains(&step.operation) {
-                    return Err(error(
-                        format!("flows.{name}.steps[{i}].operation"),
-                        &step.operation,
-                        format!(
-                            "no operation `{}` in {}",
-                            step.operation,
-                            doc.source.display()
-                        ),
-                    ));
+                let key = format!("flows.{name}.steps[{i}]");
+                match (&step.operation, &step.path) {
+                    (Some(op), None) if ids.contains(op) => {}
+                    (Some(op), None) => {
+                        return Err(error(
+                            format!("{key}.operation"),
+                            op,
+                            format!("no operation `{op}` in {}", doc.source.display()),
+                        ));
+                    }
+                    (None, Some(_)) => {}
+                    _ => {
+                        return Err(error(
+                            key,
+                            name,
+                            "a step names either an `operation` or a `path`".to_string(),
+                        ));
+                    }
                 }
             }
         }

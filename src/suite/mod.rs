@@ -4,6 +4,7 @@
 mod load;
 mod model;
 mod template;
+mod totp;
 
 pub use load::{Suite, SuiteError, load, load_str};
 pub use model::{
@@ -11,3 +12,4 @@ pub use model::{
     Step, SuiteFile, SuiteHeader,
 };
 pub use template::{expand, expand_toml, references};
+pub use totp::{totp_at, totp_now};

@@ -56,8 +56,9 @@ pub struct SuiteHeader {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Fixture {
-    Plain(toml::Value),
+    // First: an untagged `Plain` would swallow `{ value = ..., secret = true }` tables.
     Detailed(DetailedFixture),
+    Plain(toml::Value),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +87,9 @@ macro_rules! with_inputs {
             /// Extra request headers, e.g. `authorization = "Bearer ${flows.login.access_token}"`.
             #[serde(default)]
             pub headers: IndexMap<String, String>,
+            /// Extra query parameters the document does not declare.
+            #[serde(default)]
+            pub query: IndexMap<String, String>,
             /// Which documented media type to send the body as.
             pub content_type: Option<String>,
             /// A raw body to send instead of a generated one.
@@ -100,6 +104,7 @@ macro_rules! with_inputs {
                     inputs: self.inputs.clone(),
                     omit: self.omit.clone(),
                     headers: self.headers.clone(),
+                    query: self.query.clone(),
                     content_type: self.content_type.clone(),
                     body: self.body.clone(),
                 }
@@ -114,6 +119,7 @@ pub struct Inputs {
     pub inputs: IndexMap<String, toml::Value>,
     pub omit: Vec<String>,
     pub headers: IndexMap<String, String>,
+    pub query: IndexMap<String, String>,
     pub content_type: Option<String>,
     pub body: Option<String>,
 }
@@ -122,9 +128,12 @@ impl Inputs {
     /// `self` with `over` laid on top: its values win, lists add up.
     pub fn merged(&self, over: &Inputs) -> Inputs {
         let mut out = self.clone();
+        // What a later layer pins is no longer omitted.
+        out.omit.retain(|name| !over.inputs.contains_key(name));
         out.inputs.extend(over.inputs.clone());
         out.omit.extend(over.omit.iter().cloned());
         out.headers.extend(over.headers.clone());
+        out.query.extend(over.query.clone());
         if over.content_type.is_some() {
             out.content_type = over.content_type.clone();
         }
@@ -173,8 +182,11 @@ pub struct Flow {
 
 with_inputs! {
 pub struct Step {
-    /// operationId of the call.
-    pub operation: String,
+    /// operationId of the call; or, for an endpoint outside the document (the reference
+    /// server's outbox), `path` (and `method`, default GET).
+    pub operation: Option<String>,
+    pub path: Option<String>,
+    pub method: Option<String>,
     /// The status the step must get (default: any 2xx or 3xx).
     pub expect_status: Option<u16>,
     /// Variable → where to take it from: a JSON pointer into the body (`/access_token`), or
