@@ -239,7 +239,12 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         plan: Arc::clone(&plan),
         recipes,
         client,
-        checks: check::registry(),
+        checks: check::registry(
+            suite
+                .as_ref()
+                .and_then(|s| s.file.suite.max_response_time)
+                .map(Duration::from_secs_f64),
+        ),
         info: info.clone(),
         redactor: redactor.clone(),
         rerun_prefix: rerun_prefix(&config, args.suite.as_deref()),

@@ -4,6 +4,7 @@ mod body_schema;
 mod content_type;
 mod context;
 mod headers;
+mod response_time;
 mod status;
 mod violation;
 
@@ -11,6 +12,7 @@ pub use body_schema::BodySchema;
 pub use content_type::{ContentType, media_matches};
 pub use context::{CheckContext, documented_response};
 pub use headers::{Allow, Location, RequiredHeaders};
+pub use response_time::ResponseTime;
 pub use status::{ExpectedStatus, StatusDocumented};
 pub use violation::{Violation, shorten};
 
@@ -22,9 +24,10 @@ pub trait Check: Send + Sync {
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation>;
 }
 
-/// The checks every response goes through, in reporting order.
-pub fn registry() -> Vec<Box<dyn Check>> {
-    vec![
+/// The checks every response goes through, in reporting order; `max_response_time` adds the
+/// time budget.
+pub fn registry(max_response_time: Option<std::time::Duration>) -> Vec<Box<dyn Check>> {
+    let mut checks: Vec<Box<dyn Check>> = vec![
         Box::new(StatusDocumented),
         Box::new(ExpectedStatus),
         Box::new(ContentType),
@@ -32,7 +35,11 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(Location),
         Box::new(Allow),
         Box::new(RequiredHeaders),
-    ]
+    ];
+    if let Some(max) = max_response_time {
+        checks.push(Box::new(ResponseTime { max }));
+    }
+    checks
 }
 
 /// Runs every check of `checks` on one exchange.

@@ -73,6 +73,7 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
                     result.note = Some(format!("expects {} instead: {reason}", recipe.expected));
                 }
                 let verdict = run_recipe(cx, case, op, &recipe, &inputs, &mut result);
+                let verdict = verify(cx, case, verdict, &inputs);
                 apply_xfail(verdict, &recipe, &mut result)
             }
         },
@@ -102,6 +103,27 @@ fn set_exchange(cx: &RunContext, result: &mut CaseResult, exchange: Exchange) {
             .redact(&exchange.request.to_curl(cx.client.base_url())),
     );
     result.exchange = Some(exchange);
+}
+
+/// After a pass, the suite's verification flows check the case's effect.
+fn verify(cx: &RunContext, case: &Case, verdict: Verdict, inputs: &ResolvedInputs) -> Verdict {
+    let Verdict::Pass(exchange) = verdict else {
+        return verdict;
+    };
+    let flows = cx
+        .recipes
+        .suite()
+        .and_then(|s| s.file.cases.get(&case.id))
+        .map(|c| c.verify.clone())
+        .unwrap_or_default();
+    for flow in flows {
+        match cx.verify(&flow, &inputs.fixed) {
+            Ok(_) => {}
+            Err(FlowError::Failed(violations)) => return Verdict::Fail(exchange, violations),
+            Err(FlowError::Error(message)) => return Verdict::Error(message, None),
+        }
+    }
+    Verdict::Pass(exchange)
 }
 
 /// An expected failure that fails passes (noted); one that passes fails, so the list stays true.

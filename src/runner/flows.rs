@@ -52,52 +52,71 @@ impl RunContext {
         case: Option<&Case>,
         depth: usize,
     ) -> Result<ResolvedInputs, FlowError> {
+        self.resolve_in(inputs, case, None, depth)
+    }
+
+    /// [`RunContext::resolve`], where `${case.NAME}` is a value the case under verification sent.
+    fn resolve_in(
+        &self,
+        inputs: &Inputs,
+        case: Option<&Case>,
+        case_inputs: Option<&IndexMap<String, Value>>,
+        depth: usize,
+    ) -> Result<ResolvedInputs, FlowError> {
         let mut failure: Option<FlowError> = None;
-        let mut lookup = |name: &str| -> Result<Value, String> {
-            let parts: Vec<&str> = name.split('.').collect();
-            match parts.as_slice() {
-                ["fixtures", fixture] => self
-                    .suite_fixture(fixture)
-                    .ok_or_else(|| format!("no fixture `{fixture}`")),
-                ["totp", fixture] => self
-                    .suite_fixture(fixture)
-                    .and_then(|v| v.as_str().map(String::from))
-                    .ok_or_else(|| format!("no fixture `{fixture}` for a TOTP secret"))
-                    .and_then(|secret| crate::suite::totp_now(&secret))
-                    .map(Value::String),
-                // A value no earlier request of this run (or of a run with another seed) used.
-                ["unique"] => Ok(Value::String(format!(
-                    "{:x}{:04x}",
-                    self.info.seed & 0xffff_ffff,
-                    self.unique
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                ))),
-                ["status"] => Ok(Value::String(
-                    case.map(|c| c.status.to_string()).unwrap_or_default(),
-                )),
-                ["flows", flow, var] => match self.flow(flow, depth + 1) {
-                    Ok(captures) => captures
-                        .get(*var)
-                        .cloned()
-                        .ok_or_else(|| format!("flow `{flow}` captured no `{var}`")),
-                    Err(e) => {
-                        let message = match &e {
-                            FlowError::Error(m) => m.clone(),
-                            FlowError::Failed(v) => v
-                                .iter()
-                                .map(|v| v.message.clone())
-                                .collect::<Vec<_>>()
-                                .join("; "),
-                        };
-                        failure.get_or_insert(e);
-                        Err(message)
-                    }
-                },
-                _ => Err(format!(
-                    "`${{{name}}}` is not a fixture, flow variable or `status`"
-                )),
-            }
-        };
+        let mut lookup =
+            |name: &str| -> Result<Value, String> {
+                let parts: Vec<&str> = name.split('.').collect();
+                match parts.as_slice() {
+                    ["fixtures", fixture] => self
+                        .suite_fixture(fixture)
+                        .ok_or_else(|| format!("no fixture `{fixture}`")),
+                    ["totp", fixture] => self
+                        .suite_fixture(fixture)
+                        .and_then(|v| v.as_str().map(String::from))
+                        .ok_or_else(|| format!("no fixture `{fixture}` for a TOTP secret"))
+                        .and_then(|secret| crate::suite::totp_now(&secret))
+                        .map(Value::String),
+                    // A value no earlier request of this run (or of a run with another seed) used.
+                    ["unique"] => Ok(Value::String(format!(
+                        "{:x}{:04x}",
+                        self.info.seed & 0xffff_ffff,
+                        self.unique
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    ))),
+                    ["status"] => Ok(Value::String(
+                        case.map(|c| c.status.to_string()).unwrap_or_default(),
+                    )),
+                    ["case", input] => case_inputs.and_then(|i| i.get(*input).cloned()).ok_or_else(
+                        || {
+                            format!(
+                                "`${{case.{input}}}` names no input of the case under verification"
+                            )
+                        },
+                    ),
+                    ["flows", flow, var] => match self.flow(flow, depth + 1) {
+                        Ok(captures) => captures
+                            .get(*var)
+                            .cloned()
+                            .ok_or_else(|| format!("flow `{flow}` captured no `{var}`")),
+                        Err(e) => {
+                            let message = match &e {
+                                FlowError::Error(m) => m.clone(),
+                                FlowError::Failed(v) => v
+                                    .iter()
+                                    .map(|v| v.message.clone())
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            };
+                            failure.get_or_insert(e);
+                            Err(message)
+                        }
+                    },
+                    _ => Err(format!(
+                        "`${{{name}}}` is not a fixture, flow variable or `status`"
+                    )),
+                }
+            };
         let mut out = ResolvedInputs {
             omit: inputs.omit.clone(),
             content_type: inputs.content_type.clone(),
@@ -151,7 +170,25 @@ impl RunContext {
         }
     }
 
+    /// Runs `name` after a case passed, to check its effect; `${case.NAME}` are its inputs.
+    pub fn verify(
+        &self,
+        name: &str,
+        case_inputs: &IndexMap<String, Value>,
+    ) -> Result<Captures, FlowError> {
+        self.run_flow_in(name, 1, Some(case_inputs))
+    }
+
     fn run_flow(&self, name: &str, depth: usize) -> Result<Captures, FlowError> {
+        self.run_flow_in(name, depth, None)
+    }
+
+    fn run_flow_in(
+        &self,
+        name: &str,
+        depth: usize,
+        case_inputs: Option<&IndexMap<String, Value>>,
+    ) -> Result<Captures, FlowError> {
         let suite = self
             .recipes
             .suite()
@@ -168,7 +205,7 @@ impl RunContext {
             for value in inputs.headers.values_mut() {
                 substitute_own_str(value, name, &captures);
             }
-            let resolved = self.resolve(&inputs, None, depth)?;
+            let resolved = self.resolve_in(&inputs, None, case_inputs, depth)?;
             let Some(op_id) = &step.operation else {
                 // An endpoint outside the document: send as written, check nothing but status.
                 let request = raw_request(step, &resolved);
@@ -178,11 +215,25 @@ impl RunContext {
                         request.method, request.path
                     ))
                 })?;
-                if !(200..400).contains(&exchange.response.status) {
-                    return Err(FlowError::Error(format!(
-                        "{where_} ({} {}) answered {}",
-                        request.method, request.path, exchange.response.status
-                    )));
+                let status = exchange.response.status;
+                let ok = match step.expect_status {
+                    Some(expected) => status == expected,
+                    None => (200..400).contains(&status),
+                };
+                if !ok {
+                    let expected = step
+                        .expect_status
+                        .map_or("2xx or 3xx".to_string(), |s| s.to_string());
+                    return Err(FlowError::Failed(vec![
+                        Violation::new(
+                            "flow",
+                            format!(
+                                "{where_} ({} {}): expected {expected}, got {status}",
+                                request.method, request.path
+                            ),
+                        )
+                        .observed(String::from_utf8_lossy(&exchange.response.body)),
+                    ]));
                 }
                 self.capture_all(step, &exchange, &request, &where_, &mut captures)?;
                 continue;

@@ -181,7 +181,7 @@ impl Suite {
                         .flows
                         .get(*flow)
                         .is_some_and(|f| f.steps.iter().any(|s| s.capture.contains_key(*var))),
-                    ["status"] | ["unique"] => true,
+                    ["status"] | ["unique"] | ["case", _] => true,
                     ["totp", name] => self.fixtures.contains_key(*name),
                     _ => false,
                 };
@@ -247,6 +247,17 @@ impl Suite {
                         "no case `{case}` in the plan (ids are `<operationId>/<status>`; see `conform list`)"
                     ),
                 ));
+            }
+        }
+        for (case, settings) in &self.file.cases {
+            for flow in &settings.verify {
+                if !self.file.flows.contains_key(flow) {
+                    return Err(error(
+                        format!("cases.\"{case}\".verify"),
+                        flow,
+                        format!("no flow `{flow}` in this suite"),
+                    ));
+                }
             }
         }
         for (name, flow) in &self.file.flows {

@@ -44,6 +44,8 @@ pub struct SuiteHeader {
     pub examples: Option<u32>,
     /// Default pace of every operation, in requests per second (`[operations.X] rate` wins).
     pub rate: Option<f64>,
+    /// A response slower than this many seconds fails the `response_time` check.
+    pub max_response_time: Option<f64>,
     /// Treat the target as a live tenant (side-effect cases need `--allow`).
     pub live: Option<bool>,
     /// Operations whose token is passed as a credential header in the document: names of inputs
@@ -167,6 +169,10 @@ pub struct CaseSettings {
     /// Send only this one request, never generated variants.
     #[serde(default)]
     pub fixed: bool,
+    /// Flows run after the case passes, to check its effect (a revoked token no longer
+    /// works); `${case.NAME}` in them is what the case sent as NAME.
+    #[serde(default)]
+    pub verify: Vec<String>,
 }
 }
 
