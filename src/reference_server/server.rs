@@ -63,12 +63,11 @@ impl RunningServer {
 }
 
 impl Drop for RunningServer {
+    /// Stops accepting at once; in-flight requests finish in the background (a `Drop` cannot
+    /// wait). Use [`RunningServer::shutdown`] to wait for the server to be gone.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
         }
     }
 }
