@@ -38,12 +38,19 @@ async fn faulty(fault: Fault) -> RunningServer {
 }
 
 fn http() -> reqwest::Client {
-    init();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client builds")
+    // Building a client is costly (TLS configuration); each test runs on its own thread with its
+    // own runtime, so one client per thread shares connections only within a test.
+    thread_local! {
+        static CLIENT: reqwest::Client = {
+            init();
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client builds")
+        };
+    }
+    CLIENT.with(Clone::clone)
 }
 
 /// The document as JSON, loaded once.
@@ -3259,4 +3266,30 @@ fn property_arbitrary_bodies_never_500_nor_reset() {
         }
     }
     rt.block_on(s.shutdown());
+}
+
+#[tokio::test]
+async fn every_operation_answers_429_from_a_throttled_client_ip() {
+    let s = server_with(ServerConfig {
+        rate_limits: RateLimits::uniform(1, Duration::from_secs(60)),
+        ..ServerConfig::default()
+    })
+    .await;
+    let throttled = reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (template, method, path) in OPS {
+        let c = call(upper(method), path);
+        let first = c.send_with(&throttled, &s.base_url()).await;
+        assert_ne!(
+            first.status, 429,
+            "{template}: first request is within budget"
+        );
+        let r = c.send_with(&throttled, &s.base_url()).await;
+        assert_eq!(r.status, 429, "{template}");
+        assert_conforms(template, method, &r);
+        assert!(r.header("retry-after").is_some());
+    }
 }
