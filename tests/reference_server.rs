@@ -3293,3 +3293,53 @@ async fn every_operation_answers_429_from_a_throttled_client_ip() {
         assert!(r.header("retry-after").is_some());
     }
 }
+
+#[tokio::test]
+async fn hostile_requests_get_documented_4xx_never_5xx() {
+    let s = server().await;
+    // A body over the 1 MiB cap.
+    let big = "a".repeat(2 * 1024 * 1024);
+    expect(
+        &s,
+        "/oauth/token",
+        call("POST", "/oauth/token").raw("application/x-www-form-urlencoded", big),
+        400,
+        Some("invalid_request"),
+    )
+    .await;
+    // A path segment that is not UTF-8 once decoded.
+    let r = call("GET", "/samlp/%FF%FE").send(&s).await;
+    assert_eq!(r.status, 400);
+    // A header value that is not visible ASCII.
+    let r = http()
+        .get(format!("{}/userinfo", s.base_url()))
+        .header(
+            "access_token",
+            reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe").expect("opaque header"),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 400);
+    // HEAD is not a documented method.
+    let r = call("HEAD", "/userinfo").send(&s).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow").as_deref(), Some("GET"));
+    // JSON of the wrong shape.
+    expect(
+        &s,
+        "/dbconnections/signup",
+        call("POST", "/dbconnections/signup").raw("application/json", "[1,2,3]"),
+        400,
+        Some("invalid_request"),
+    )
+    .await;
+    expect(
+        &s,
+        "/mfa/challenge",
+        call("POST", "/mfa/challenge").raw("application/json", "null"),
+        400,
+        Some("invalid_request"),
+    )
+    .await;
+}
