@@ -3218,12 +3218,33 @@ fn property_arbitrary_bodies_never_500_nor_reset() {
             arb_json(),
             0..content_types.len(),
             any::<bool>(),
+            ".{0,24}",
+            proptest::collection::vec((".{0,8}", ".{0,16}"), 0..4),
         );
-        let result = runner.run(&strategy, |(bytes, value, ct, use_json)| {
+        let result = runner.run(&strategy, |(bytes, value, ct, use_json, id, query)| {
+            // Arbitrary path ids and query parameters too, percent-encoded as a client would.
+            let mut target = match template.find('{') {
+                Some(open) if !id.is_empty() => {
+                    let close = template[open..]
+                        .find('}')
+                        .map_or(template.len(), |c| open + c + 1);
+                    let encoded: String =
+                        url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+                    format!("{}{}{}", &template[..open], encoded, &template[close..])
+                }
+                _ => path.to_string(),
+            };
+            if !query.is_empty() {
+                let mut ser = url::form_urlencoded::Serializer::new(String::new());
+                for (k, v) in &query {
+                    ser.append_pair(k, v);
+                }
+                target = format!("{target}?{}", ser.finish());
+            }
             let c = if use_json {
-                call(m, path).json(value.clone())
+                call(m, target).json(value.clone())
             } else {
-                call(m, path).raw(
+                call(m, target).raw(
                     content_types[ct],
                     String::from_utf8_lossy(&bytes).into_owned(),
                 )
