@@ -2462,6 +2462,34 @@ async fn flow_code_pkce_userinfo_refresh_revoke() {
     // JWKS publishes the signing key named in the token header.
     let jwks = call("GET", "/.well-known/jwks.json").send(&s).await.json();
     assert_eq!(jwks["keys"][0]["kid"], conform::reference_server::KEY_ID);
+    // The access token verifies (RS256) against the published key, and names our issuer.
+    {
+        use base64::Engine;
+        let b64u = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let n = b64u
+            .decode(jwks["keys"][0]["n"].as_str().expect("n"))
+            .expect("n b64");
+        let e = b64u
+            .decode(jwks["keys"][0]["e"].as_str().expect("e"))
+            .expect("e b64");
+        let (signing_input, sig) = at.rsplit_once('.').expect("jws");
+        let sig = b64u.decode(sig).expect("sig b64");
+        ring::signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                signing_input.as_bytes(),
+                &sig,
+            )
+            .expect("signature verifies");
+        let claims: Value = serde_json::from_slice(
+            &b64u
+                .decode(signing_input.split('.').nth(1).expect("claims"))
+                .expect("claims b64"),
+        )
+        .expect("claims json");
+        assert_eq!(claims["iss"], format!("{}/", s.base_url()));
+        assert_eq!(claims["sub"], "auth0|user-plain");
+    }
     let disco = call("GET", "/.well-known/openid-configuration")
         .send(&s)
         .await

@@ -29,6 +29,7 @@ pub const SIMULATE_HEADER: &str = "x-conform-simulate-status";
 const MAX_BODY: usize = 1 << 20;
 
 /// A server running in the background on 127.0.0.1. Dropping it stops it.
+#[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
