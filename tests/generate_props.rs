@@ -347,3 +347,80 @@ fn fixed_values_pin_the_token_body_branch() {
         })
         .unwrap();
 }
+
+/// Descriptions seen in `n` invalid requests of an operation.
+fn violations(
+    doc: &Document,
+    set: &SchemaSet,
+    operation: &str,
+    media: Option<&str>,
+    fixed: &IndexMap<String, Value>,
+) -> Vec<String> {
+    let op = doc
+        .operations
+        .iter()
+        .find(|o| o.operation_id.as_deref() == Some(operation))
+        .expect("operation");
+    let plan = RequestPlan::with_media_type(op, set, media).expect("plan");
+    let strategy = plan.invalid(fixed).expect("something to violate");
+    let mut seen = std::sync::Mutex::new(Vec::new());
+    runner(300)
+        .run(&strategy, |request| {
+            let what = request.violation.clone().expect("described");
+            let mut seen = seen.lock().unwrap();
+            if !seen.contains(&what) {
+                seen.push(what);
+            }
+            Ok(())
+        })
+        .unwrap();
+    std::mem::take(seen.get_mut().unwrap())
+}
+
+#[test]
+fn invalid_requests_name_their_one_violation() {
+    let doc = auth0();
+    let set = SchemaSet::new(&doc);
+    let authorize = violations(&doc, &set, "authorize", None, &IndexMap::new());
+    for expected in [
+        "missing required query parameter 'client_id'",
+        "missing required query parameter 'response_type'",
+    ] {
+        assert!(
+            authorize.iter().any(|v| v == expected),
+            "{expected} not among {authorize:?}"
+        );
+    }
+    let mut fixed = IndexMap::new();
+    fixed.insert("grant_type".to_string(), json!("client_credentials"));
+    let token = violations(
+        &doc,
+        &set,
+        "oauth_token",
+        Some("application/x-www-form-urlencoded"),
+        &fixed,
+    );
+    for expected in [
+        "body.grant_type: not in enum",
+        "body: missing required property 'grant_type'",
+        "missing required request body",
+        "wrong Content-Type text/plain (expected application/x-www-form-urlencoded)",
+    ] {
+        assert!(
+            token.iter().any(|v| v == expected),
+            "{expected} not among {token:?}"
+        );
+    }
+    // Form fields travel as text: a number where a string goes would arrive as a valid string.
+    assert!(
+        !token
+            .iter()
+            .any(|v| v.contains("wrong type (expected string)")),
+        "{token:?}"
+    );
+    let json_token = violations(&doc, &set, "oauth_token", None, &IndexMap::new());
+    assert!(
+        json_token.iter().any(|v| v == "malformed JSON body"),
+        "{json_token:?}"
+    );
+}

@@ -9,7 +9,9 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Value, json};
 
-use super::convert::{Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, strip_annotations};
+use super::convert::{
+    Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, percent_decode, strip_annotations,
+};
 use super::types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 use crate::spec::{Document, SchemaRef, unescape_token};
 
@@ -52,12 +54,14 @@ impl SchemaSet {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The annotated Draft 4 document for a schema (converted once).
+    /// The annotated Draft 4 document for a schema. Kept (`keep`) for [`Self::converted`];
+    /// compiled schemas keep their own copy, so theirs is not cached twice.
     fn annotated(
         &self,
         state: &mut State,
         schema: &SchemaRef,
         dir: Direction,
+        keep: bool,
     ) -> Result<Value, SchemaError> {
         let key = (schema.pointer.clone(), dir);
         if let Some(done) = state.converted.get(&key) {
@@ -70,7 +74,9 @@ impl SchemaSet {
         let result = converter.convert(&self.raw, &schema.pointer);
         let found: Vec<SpecWarning> = converter.warnings.drain(..).collect();
         state.warnings.extend(found);
-        state.converted.insert(key, result.clone());
+        if keep {
+            state.converted.insert(key, result.clone());
+        }
         result
     }
 
@@ -80,20 +86,19 @@ impl SchemaSet {
         schema: &SchemaRef,
         dir: Direction,
     ) -> Result<Arc<CompiledSchema>, SchemaError> {
+        // Many schemas are a bare `$ref` to the same component (every operation's `default`
+        // error response): compile the component once and share it.
+        let schema = &self.canonical(schema);
         let mut state = self.lock();
         let key = (schema.pointer.clone(), dir);
         if let Some(done) = state.compiled.get(&key) {
             return done.clone();
         }
         let result = self
-            .annotated(&mut state, schema, dir)
+            .annotated(&mut state, schema, dir, false)
             .and_then(|annotated| {
-                let (annotated, dropped) = build_checked(annotated, &schema.pointer)?;
+                let (validator, annotated, dropped) = build_checked(annotated, &schema.pointer)?;
                 state.warnings.extend(dropped);
-                let validator = build(&annotated).map_err(|e| SchemaError::Compile {
-                    pointer: schema.pointer.clone(),
-                    message: e.to_string(),
-                })?;
                 Ok(Arc::new(CompiledSchema {
                     validator,
                     annotated,
@@ -104,11 +109,31 @@ impl SchemaSet {
         result
     }
 
+    /// The pointer a bare `$ref` chain ends at (OpenAPI 3.0 ignores a `$ref`'s siblings).
+    fn canonical(&self, schema: &SchemaRef) -> SchemaRef {
+        let mut pointer = schema.pointer.clone();
+        for _ in 0..64 {
+            let next = self
+                .raw
+                .pointer(&pointer)
+                .and_then(|node| node.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .map(percent_decode);
+            match next {
+                Some(target) if self.raw.pointer(&target).is_some() => pointer = target,
+                _ => break,
+            }
+        }
+        SchemaRef { pointer }
+    }
+
     /// The Draft 4 schema used for validation, without annotations; `$ref`s point into its own
     /// `definitions`, so it is its own root for generators.
     pub fn converted(&self, schema: &SchemaRef, dir: Direction) -> Result<Value, SchemaError> {
+        let schema = &self.canonical(schema);
         let mut state = self.lock();
-        let mut value = self.annotated(&mut state, schema, dir)?;
+        let mut value = self.annotated(&mut state, schema, dir, true)?;
         strip_annotations(&mut value);
         Ok(value)
     }
@@ -130,22 +155,23 @@ fn build(schema: &Value) -> Result<Validator, ValidationError<'static>> {
 fn build_checked(
     mut annotated: Value,
     pointer: &str,
-) -> Result<(Value, Vec<SpecWarning>), SchemaError> {
-    if build(&annotated).is_ok() {
-        return Ok((annotated, Vec::new()));
-    }
+) -> Result<(Validator, Value, Vec<SpecWarning>), SchemaError> {
+    let first = match build(&annotated) {
+        Ok(validator) => return Ok((validator, annotated, Vec::new())),
+        Err(e) => e.to_string(),
+    };
     let mut dropped = Vec::new();
     drop_bad_patterns(&mut annotated, &mut dropped);
+    let compile_error = |message: String| SchemaError::Compile {
+        pointer: pointer.to_string(),
+        message,
+    };
     if dropped.is_empty() {
         // Not a pattern problem: report the compiler's own words.
-        if let Err(e) = build(&annotated) {
-            return Err(SchemaError::Compile {
-                pointer: pointer.to_string(),
-                message: e.to_string(),
-            });
-        }
+        return Err(compile_error(first));
     }
-    Ok((annotated, dropped))
+    let validator = build(&annotated).map_err(|e| compile_error(e.to_string()))?;
+    Ok((validator, annotated, dropped))
 }
 
 fn drop_bad_patterns(value: &mut Value, dropped: &mut Vec<SpecWarning>) {
