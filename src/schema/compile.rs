@@ -89,22 +89,29 @@ impl SchemaSet {
         // Many schemas are a bare `$ref` to the same component (every operation's `default`
         // error response): compile the component once and share it.
         let schema = &self.canonical(schema);
-        let mut state = self.lock();
         let key = (schema.pointer.clone(), dir);
+        let annotated = {
+            let mut state = self.lock();
+            if let Some(done) = state.compiled.get(&key) {
+                return done.clone();
+            }
+            self.annotated(&mut state, schema, dir, false)
+        };
+        // Building can take a while (Stripe-sized closures): not under the lock, so other
+        // threads compile their schemas meanwhile.
+        let built = annotated.and_then(|annotated| build_checked(annotated, &schema.pointer));
+        let mut state = self.lock();
         if let Some(done) = state.compiled.get(&key) {
             return done.clone();
         }
-        let result = self
-            .annotated(&mut state, schema, dir, false)
-            .and_then(|annotated| {
-                let (validator, annotated, dropped) = build_checked(annotated, &schema.pointer)?;
-                state.warnings.extend(dropped);
-                Ok(Arc::new(CompiledSchema {
-                    validator,
-                    annotated,
-                    pointer: schema.pointer.clone(),
-                }))
-            });
+        let result = built.map(|(validator, annotated, dropped)| {
+            state.warnings.extend(dropped);
+            Arc::new(CompiledSchema {
+                validator,
+                annotated,
+                pointer: schema.pointer.clone(),
+            })
+        });
         state.compiled.insert(key, result.clone());
         result
     }
@@ -116,6 +123,8 @@ impl SchemaSet {
             let next = self
                 .raw
                 .pointer(&pointer)
+                // `nullable` next to a `$ref` changes the schema: not a bare ref.
+                .filter(|node| node.get("nullable") != Some(&Value::Bool(true)))
                 .and_then(|node| node.get("$ref"))
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix('#'))

@@ -191,7 +191,20 @@ impl Converter {
             }
             let name = self.name_for(&target);
             walk.refs.push(target);
-            return Ok(json!({ "$ref": format!("#/definitions/{name}"), POINTER_KEY: at }));
+            let reference = json!({ "$ref": format!("#/definitions/{name}"), POINTER_KEY: at });
+            if m.get("nullable") == Some(&Value::Bool(true)) {
+                // OpenAPI 3.0 ignores a `$ref`'s siblings, but servers send the null the
+                // author meant to allow.
+                self.warn(
+                    at,
+                    "nullable next to $ref (siblings of $ref are ignored in OpenAPI 3.0); null accepted",
+                );
+                return Ok(json!({
+                    POINTER_KEY: at,
+                    "anyOf": [{ POINTER_KEY: at, "type": "null" }, reference],
+                }));
+            }
+            return Ok(reference);
         }
 
         let mut out = Map::new();

@@ -339,3 +339,50 @@ fn every_auth0_schema_compiles_in_both_directions() {
     }
     assert!(count > 50, "only {count} schemas");
 }
+
+#[test]
+fn nullable_next_to_a_ref_admits_null_with_a_warning() {
+    let d = doc(json!({
+        "Holder": {"type": "object", "properties": {
+            "inner": {"$ref": "#/components/schemas/Inner", "nullable": true},
+        }},
+        "Inner": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}},
+    }));
+    let set = SchemaSet::new(&d);
+    let holder = compiled(&set, "Holder", Direction::Response);
+    assert!(holder.is_valid(&json!({"inner": null})));
+    assert!(holder.is_valid(&json!({"inner": {"x": 1}})));
+    assert!(!holder.is_valid(&json!({"inner": {"x": "1"}})));
+    assert!(
+        set.warnings()
+            .iter()
+            .any(|w| w.pointer == "/components/schemas/Holder/properties/inner")
+    );
+}
+
+#[test]
+fn schema_sets_are_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<SchemaSet>();
+    send_sync::<CompiledSchema>();
+    let d = auth0();
+    let set = std::sync::Arc::new(SchemaSet::new(&d));
+    let schema = token_form_body(&d);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let set = std::sync::Arc::clone(&set);
+            let schema = schema.clone();
+            std::thread::spawn(move || {
+                set.compile(&schema, Direction::Request)
+                    .map(|c| c.is_valid(&json!({})))
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(!h.join().expect("no panic").expect("compiles"));
+    }
+    // One compiled schema, shared.
+    let a = set.compile(&schema, Direction::Request).unwrap();
+    let b = set.compile(&schema, Direction::Request).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+}
