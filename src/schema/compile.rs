@@ -276,7 +276,7 @@ impl CompiledSchema {
             instance_path,
             schema_path,
             spec_pointer,
-            message: truncate(error.to_string()),
+            message: truncate(message(error)),
             observed: Some(error.instance().clone().into_owned()),
         });
     }
@@ -369,6 +369,31 @@ impl CompiledSchema {
         }
         (last_object, pointer)
     }
+}
+
+/// The validator's message, without quoting structures or long strings: those may hold tokens
+/// and secrets, and `observed` carries the value for whoever is allowed to show it.
+fn message(error: &ValidationError<'_>) -> String {
+    let mut text = match error.instance().as_ref() {
+        Value::Object(_) => error.masked_with("the object").to_string(),
+        Value::Array(_) => error.masked_with("the array").to_string(),
+        Value::String(s) if s.chars().count() > 24 => error
+            .masked_with(format!("a string of {} characters", s.chars().count()))
+            .to_string(),
+        _ => error.to_string(),
+    };
+    // `anyOf`/`oneOf` alone says little: add what the closest branch wanted.
+    if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } =
+        error.kind()
+        && let Some(closest) = context
+            .iter()
+            .filter(|e| !e.is_empty())
+            .min_by_key(|e| e.len())
+        && let Some(first) = closest.first()
+    {
+        text.push_str(&format!(" (closest branch: {})", message(first)));
+    }
+    text
 }
 
 fn truncate(mut message: String) -> String {

@@ -386,3 +386,36 @@ fn schema_sets_are_shared_across_threads() {
     let b = set.compile(&schema, Direction::Request).unwrap();
     assert!(std::sync::Arc::ptr_eq(&a, &b));
 }
+
+#[test]
+fn messages_do_not_quote_structures_or_long_strings() {
+    let d = doc(json!({
+        "Token": {"type": "object", "required": ["access_token", "n"], "properties": {
+            "access_token": {"type": "string", "pattern": "^x"},
+            "n": {"type": "integer"},
+        }},
+        "Either": {"anyOf": [{"type": "integer"}, {"type": "object", "required": ["a"]}]},
+    }));
+    let set = SchemaSet::new(&d);
+    let token = compiled(&set, "Token", Direction::Response);
+    let secret = "eyJhbGciOiJIUzI1NiJ9.secret-payload.signature";
+    let violations = token.validate(&json!({"access_token": secret, "n": "1"}));
+    assert_eq!(violations.len(), 2, "{violations:?}");
+    for v in &violations {
+        assert!(!v.message.contains("secret-payload"), "{}", v.message);
+    }
+    assert_eq!(
+        violations[0].observed,
+        Some(json!(secret)),
+        "the value is kept for the caller"
+    );
+    let missing = token.validate(&json!({"n": 1, "password": "hunter2"}));
+    assert!(
+        !missing[0].message.contains("hunter2"),
+        "{}",
+        missing[0].message
+    );
+    let either = compiled(&set, "Either", Direction::Response);
+    let v = either.validate(&json!({"b": 1}));
+    assert!(v[0].message.contains("closest branch"), "{}", v[0].message);
+}
