@@ -263,9 +263,17 @@ impl RequestPlan {
             .iter()
             .map(|p| self.param_strategy(p, fixed))
             .collect();
+        // A body whose properties the caller pins is sent, required or not.
+        let pinned = self.body.as_ref().is_some_and(|b| {
+            declared_properties(&b.schema)
+                .iter()
+                .any(|p| fixed.contains_key(p))
+        });
         let body: SBoxedStrategy<Option<Value>> =
             match (self.body.as_ref(), self.body_strategy(fixed)) {
-                (Some(plan), Some(strategy)) if plan.required => strategy.prop_map(Some).sboxed(),
+                (Some(plan), Some(strategy)) if plan.required || pinned => {
+                    strategy.prop_map(Some).sboxed()
+                }
                 (Some(_), Some(strategy)) => option::weighted(0.8, strategy).sboxed(),
                 _ => Just(None).sboxed(),
             };

@@ -442,7 +442,7 @@ fn string(s: &Value) -> Option<SBoxedStrategy<Value>> {
         {
             f
         } else {
-            plain(min, max)
+            edgy(min, max, real_max)
         };
     let strategy = if bounded {
         base.prop_filter("string length", within).sboxed()
@@ -450,6 +450,29 @@ fn string(s: &Value) -> Option<SBoxedStrategy<Value>> {
         base
     };
     Some(strategy.prop_map(Value::String).sboxed())
+}
+
+/// Longest edge-case string generated when the schema sets no `maxLength`.
+const LONG_STRING: u64 = 2048;
+
+/// Plain strings most of the time; now and then the values servers mishandle: non-ASCII text
+/// and strings far longer than usual (still within `maxLength`).
+fn edgy(min: u64, max: u64, real_max: u64) -> SBoxedStrategy<String> {
+    let unicode = proptest::char::ranges(
+        vec!['a'..='z', 'à'..='ÿ', 'α'..='ω', '一'..='龥', '😀'..='🙏'].into(),
+    );
+    let non_ascii = collection::vec(unicode, (min.max(1) as usize)..=(max.max(1) as usize))
+        .prop_map(|cs| cs.into_iter().collect::<String>());
+    let long_max = real_max.min(LONG_STRING);
+    let mut options: Vec<(u32, SBoxedStrategy<String>)> = vec![(6, plain(min, max))];
+    if min <= max.max(1) && real_max >= 1 {
+        options.push((1, non_ascii.sboxed()));
+    }
+    if long_max > max.saturating_add(64) {
+        let long_min = (long_max / 2).max(min);
+        options.push((1, plain(long_min, long_max)));
+    }
+    proptest::strategy::Union::new_weighted(options).sboxed()
 }
 
 fn plain(min: u64, max: u64) -> SBoxedStrategy<String> {

@@ -30,7 +30,9 @@ pub fn load_str(path: &Path, source: &str) -> Result<Document, SpecError> {
     let raw = loader.parse()?;
     loader.check_version(&raw)?;
     check_refs(&raw).map_err(|(pointer, kind)| loader.error_at(kind, &pointer))?;
-    let typed: OpenAPI = loader.typed(&raw, "")?;
+    let typed: OpenAPI = loader
+        .typed(&raw, "")
+        .map_err(|coarse| loader.narrow(&raw, coarse))?;
     loader.build(raw, typed)
 }
 
@@ -154,12 +156,100 @@ impl Loader<'_> {
                 }
             }
             // Untagged enums (ReferenceOr) hide the inner message; say what was expected.
-            let message = e.inner().to_string().replace(
-                "data did not match any variant of untagged enum ReferenceOr",
-                "neither a valid object here nor a $ref",
-            );
+            let message = e
+                .inner()
+                .to_string()
+                .replace(
+                    "data did not match any variant of untagged enum ReferenceOr",
+                    "neither a valid object here nor a $ref",
+                )
+                .replace(
+                    "no variant of enum ParameterSchemaOrContent found in flattened data",
+                    "a parameter needs a `schema` or a `content`",
+                );
             self.error_at(SpecErrorKind::Invalid(message), &at)
         })
+    }
+
+    /// serde loses the position inside untagged enums (`ReferenceOr`) and flattened maps, so an
+    /// error often names just `#/paths`. Deserialise the pieces under `/paths` one by one: the
+    /// first that fails alone points at the real culprit.
+    fn narrow(&self, raw: &Value, coarse: SpecError) -> SpecError {
+        let coarse_len = coarse.pointer.as_deref().map_or(0, str::len);
+        if !coarse
+            .pointer
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/paths")
+        {
+            return coarse;
+        }
+        let Some(Value::Object(paths)) = raw.get("paths") else {
+            return coarse;
+        };
+        for (path, item) in paths {
+            let base = format!("/paths/{}", escape_token(path));
+            let Value::Object(item) = item else { continue };
+            let mut pieces: Vec<(String, Probe)> = Vec::new();
+            if let Some(Value::Array(params)) = item.get("parameters") {
+                pieces.extend(
+                    (0..params.len())
+                        .flat_map(|i| Probe::parameter(format!("{base}/parameters/{i}"))),
+                );
+            }
+            for method in Method::ALL {
+                let Some(Value::Object(op)) = item.get(method.key()) else {
+                    continue;
+                };
+                let op_ptr = format!("{base}/{}", method.key());
+                if let Some(Value::Array(params)) = op.get("parameters") {
+                    pieces.extend(
+                        (0..params.len())
+                            .flat_map(|i| Probe::parameter(format!("{op_ptr}/parameters/{i}"))),
+                    );
+                }
+                if op.contains_key("requestBody") {
+                    pieces.push((format!("{op_ptr}/requestBody"), Probe::RequestBody));
+                }
+                if let Some(Value::Object(responses)) = op.get("responses") {
+                    pieces.extend(responses.keys().map(|k| {
+                        (
+                            format!("{op_ptr}/responses/{}", escape_token(k)),
+                            Probe::Response,
+                        )
+                    }));
+                }
+                pieces.push((op_ptr, Probe::Operation));
+            }
+            pieces.push((base, Probe::PathItem));
+            for (pointer, probe) in pieces {
+                let result = match probe {
+                    Probe::ParameterData
+                        if raw.pointer(&pointer).and_then(|n| n.get("$ref")).is_some() =>
+                    {
+                        None
+                    }
+                    Probe::ParameterData => {
+                        self.typed::<openapiv3::ParameterData>(raw, &pointer).err()
+                    }
+                    Probe::Parameter => self
+                        .typed::<ReferenceOr<openapiv3::Parameter>>(raw, &pointer)
+                        .err(),
+                    Probe::RequestBody => self
+                        .typed::<ReferenceOr<openapiv3::RequestBody>>(raw, &pointer)
+                        .err(),
+                    Probe::Response => self
+                        .typed::<ReferenceOr<openapiv3::Response>>(raw, &pointer)
+                        .err(),
+                    Probe::Operation => self.typed::<openapiv3::Operation>(raw, &pointer).err(),
+                    Probe::PathItem => self.typed::<openapiv3::PathItem>(raw, &pointer).err(),
+                };
+                if let Some(error) = result.filter(|e| finer_than(e, coarse_len)) {
+                    return error;
+                }
+            }
+        }
+        coarse
     }
 
     /// Follows a `$ref` node to its target, or returns the node's own pointer.
@@ -171,15 +261,12 @@ impl Loader<'_> {
     }
 
     /// A typed object that may be a reference: resolved, with the pointer where it really is.
-    fn resolved<T: DeserializeOwned>(
+    fn resolved<T: DeserializeOwned + Clone>(
         &self,
         raw: &Value,
         item: &ReferenceOr<T>,
         pointer: &str,
-    ) -> Result<(T, String), SpecError>
-    where
-        T: Clone,
-    {
+    ) -> Result<(T, String), SpecError> {
         match item {
             ReferenceOr::Item(value) => Ok((value.clone(), pointer.to_string())),
             ReferenceOr::Reference { .. } => {
@@ -237,14 +324,6 @@ impl Loader<'_> {
                 };
                 let mut responses = Vec::new();
                 let responses_pointer = format!("{pointer}/responses");
-                if let Some(default) = &op.responses.default {
-                    responses.push(self.response(
-                        &raw,
-                        StatusSpec::Default,
-                        default,
-                        &format!("{responses_pointer}/default"),
-                    )?);
-                }
                 for (code, response) in &op.responses.responses {
                     let (status, key) = match code {
                         StatusCode::Code(c) => (StatusSpec::Code(*c), c.to_string()),
@@ -258,6 +337,14 @@ impl Loader<'_> {
                         status,
                         response,
                         &format!("{responses_pointer}/{key}"),
+                    )?);
+                }
+                if let Some(default) = &op.responses.default {
+                    responses.push(self.response(
+                        &raw,
+                        StatusSpec::Default,
+                        default,
+                        &format!("{responses_pointer}/default"),
                     )?);
                 }
                 let security = op
@@ -484,4 +571,30 @@ fn key_text(key: serde_yaml::Value) -> String {
         Y::Tagged(t) => key_text(t.value),
         other => serde_json::to_string(&convert(other)).unwrap_or_default(),
     }
+}
+
+/// The pieces [`Loader::narrow`] tries on their own.
+#[derive(Clone, Copy)]
+enum Probe {
+    /// The fields every parameter has, without the `in` tag that hides their positions.
+    ParameterData,
+    Parameter,
+    RequestBody,
+    Response,
+    Operation,
+    PathItem,
+}
+
+impl Probe {
+    /// A parameter is probed by its common fields first (unless it is a `$ref`), then whole.
+    fn parameter(pointer: String) -> [(String, Probe); 2] {
+        [
+            (pointer.clone(), Probe::ParameterData),
+            (pointer, Probe::Parameter),
+        ]
+    }
+}
+
+fn finer_than(error: &SpecError, len: usize) -> bool {
+    error.pointer.as_deref().map_or(0, str::len) > len
 }

@@ -22,6 +22,13 @@ pub(crate) fn check_refs(root: &Value) -> Result<(), Located> {
     walk(root, root, &mut path, None)
 }
 
+/// Is `path` (a JSON pointer) an entry of an `examples` map, e.g. `.../examples/basic`?
+fn is_examples_entry(path: &str) -> bool {
+    let mut tokens = path.rsplit('/');
+    tokens.next();
+    tokens.next() == Some("examples")
+}
+
 fn walk(
     root: &Value,
     value: &Value,
@@ -37,12 +44,15 @@ fn walk(
                 let at = format!("{path}/$ref");
                 follow(root, reference).map_err(|kind| (at, kind))?;
             }
+            // An Example Object (an entry of an `examples` map) holds free-form data in `value`.
+            let example_object = !keys_are_names && is_examples_entry(path);
             for (key, child) in map {
-                if !keys_are_names
+                if (!keys_are_names
                     && (key == "example"
                         || key == "enum"
                         || key == "default"
-                        || key.starts_with("x-"))
+                        || key.starts_with("x-")))
+                    || (example_object && key == "value")
                 {
                     continue; // free-form data: a `$ref` key in there is not a reference
                 }

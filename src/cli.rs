@@ -1,0 +1,123 @@
+//! The command line, as clap flags only; [`crate::config`] resolves them into a run.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conform",
+    version,
+    about = "Prove that a server speaks an API exactly as its OpenAPI 3.0 document says",
+    long_about = "conform plans one test case per (operation, documented response status) of an \
+                  OpenAPI 3.0 document, provokes each status against a live server and checks every \
+                  response against the document.\n\nWith no --base-url, `conform run` starts the \
+                  embedded reference server (an in-memory Auth0 Authentication API) and tests it."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the planned cases, one a line (or as JSON).
+    List(ListArgs),
+    /// Run the cases against a server and write reports.
+    Run(Box<RunArgs>),
+    /// Serve the reference Auth0 Authentication API on 127.0.0.1 until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateLimitProfile {
+    /// Auth0's published per-endpoint limits.
+    Auth0,
+    /// 50 requests per second per endpoint and client address (the embedded default).
+    Uniform,
+    /// No rate limiting.
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Switch on a deliberate non-conformance (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Print every fault with a one-line description, then exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Honour the x-conform-simulate-status header (answer a documented 5xx on demand).
+    #[arg(long)]
+    pub allow_simulation: bool,
+    /// Rate limits to enforce.
+    #[arg(long, value_enum, default_value_t = RateLimitProfile::Auth0)]
+    pub rate_limits: RateLimitProfile,
+}
+
+/// Which document to test.
+#[derive(Debug, Args, Clone)]
+pub struct SpecArgs {
+    /// The OpenAPI 3.0 document (YAML or JSON). Default: spec/auth0-authentication.yaml, or the
+    /// copy built into conform when that file is absent.
+    #[arg(long, env = "CONFORM_SPEC", value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// `<id>  <display name>  [reason]`, one case a line.
+    Human,
+    /// A JSON array of cases: id, method, path, status, recipe, runnable, reason.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// The suite whose settings decide what can run. Default without --spec:
+    /// suites/reference.toml.
+    #[arg(long, env = "CONFORM_SUITE", value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// The server to test, e.g. https://tenant.eu.auth0.com. Default: start the embedded
+    /// reference server on a loopback port.
+    #[arg(long, env = "CONFORM_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The suite file: target, fixtures, flows, per-case settings. Default for the embedded
+    /// target: suites/reference.toml (or the built-in copy).
+    #[arg(long, env = "CONFORM_SUITE", value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Generated examples per generative case (success and invalid-input).
+    #[arg(long, value_name = "N")]
+    pub examples: Option<u32>,
+    /// Stop sending after this many requests in the whole run (the rest are harness errors).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<usize>,
+    /// Where JUnit XML and JSON reports go (created if missing).
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub report_dir: PathBuf,
+    /// Seed for generated requests; the same seed sends the same requests. Default: random,
+    /// printed at the start and recorded in every report.
+    #[arg(long, env = "CONFORM_SEED")]
+    pub seed: Option<u64>,
+    /// Seconds before a request is given up (a harness error, not a failure).
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// libtest's flags: FILTER, --exact, --skip, --ignored, --include-ignored, --test-threads,
+    /// --list, --format, ...
+    #[command(flatten)]
+    pub test: libtest_mimic::Arguments,
+}

@@ -1,0 +1,7 @@
+//! Planning: the (operation × documented status) matrix as test cases, each with its recipe.
+
+mod case;
+mod planner;
+
+pub use case::{Case, Readiness, Recipe};
+pub use planner::{CaseRow, Plan, plan};

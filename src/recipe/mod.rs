@@ -1,0 +1,309 @@
+//! Recipes: how each case provokes its status.
+//!
+//! Sits between `plan` (which case) and `execute` (send it): a recipe reads the operation, the
+//! case's class, what the generators can build and what the suite supplies, and either names the
+//! [`Shape`] of the requests to send or says why no request can provoke the status.
+
+mod build;
+
+pub use build::{
+    Keep, PATH_FILLER, ResolvedInputs, filled_path, finish, required_properties, with_method,
+};
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::generate::{Mode, RequestPlan};
+use crate::plan::{Case, Readiness, Recipe};
+use crate::schema::SchemaSet;
+use crate::spec::{Document, Method, Operation, ParamLocation, StatusSpec};
+use crate::suite::{Inputs, RecipeSettings, Suite};
+
+/// Methods tried, in order, for a 405 recipe: ordinary ones a server routes, never HEAD/OPTIONS/TRACE
+/// (which frameworks answer on their own).
+const METHOD_NOT_ALLOWED_CANDIDATES: [Method; 5] = [
+    Method::Patch,
+    Method::Put,
+    Method::Delete,
+    Method::Post,
+    Method::Get,
+];
+
+/// Generated examples per generative case when neither `--examples` nor the suite says.
+pub const DEFAULT_EXAMPLES: u32 = 8;
+
+/// The kind of requests a case sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// Generated requests (valid, or each with one schema violation), several examples, a
+    /// failure shrunk to a minimal request.
+    Generative(Mode),
+    /// One request: required inputs generated, suite inputs pinned, nothing optional.
+    Minimal,
+    /// [`Shape::Minimal`] with unknown values for every path parameter the suite does not pin.
+    UnknownIds,
+    /// [`Shape::Minimal`] sent with a method the path does not declare.
+    WrongMethod(Method),
+    /// [`Shape::Minimal`] repeated until the server answers 429, at most `burst` times.
+    Burst { burst: u32, source: Option<IpAddr> },
+}
+
+/// Everything needed to run one case.
+#[derive(Debug, Clone)]
+pub struct CaseRecipe {
+    pub shape: Shape,
+    /// Operation, recipe-class and case inputs merged (templates not yet expanded).
+    pub inputs: Inputs,
+    /// The status to expect: the case's, or the suite's `expect_status` with its reason.
+    pub expected: StatusSpec,
+    pub expected_reason: Option<String>,
+    /// The case is known to fail, with why.
+    pub xfail: Option<String>,
+}
+
+/// The recipes of one run: the document, its schemas and the suite.
+pub struct RecipeBook {
+    doc: Arc<Document>,
+    schemas: Arc<SchemaSet>,
+    suite: Option<Arc<Suite>>,
+}
+
+impl RecipeBook {
+    pub fn new(
+        doc: Arc<Document>,
+        schemas: Arc<SchemaSet>,
+        suite: Option<Arc<Suite>>,
+    ) -> RecipeBook {
+        RecipeBook {
+            doc,
+            schemas,
+            suite,
+        }
+    }
+
+    pub fn schemas(&self) -> &Arc<SchemaSet> {
+        &self.schemas
+    }
+
+    pub fn suite(&self) -> Option<&Suite> {
+        self.suite.as_deref()
+    }
+
+    /// The request plan of an operation, bodies in the media type the inputs ask for.
+    pub fn request_plan(&self, op: &Operation, inputs: &Inputs) -> Result<RequestPlan, String> {
+        RequestPlan::with_media_type(op, &self.schemas, inputs.content_type.as_deref()).map_err(
+            |e| {
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    message.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                message
+            },
+        )
+    }
+
+    fn class_settings(&self, recipe: Recipe) -> Option<&RecipeSettings> {
+        self.suite.as_ref()?.file.recipes.get(recipe.as_str())
+    }
+
+    /// Operation settings, then the recipe class's, then the case's: later ones win.
+    pub fn inputs(&self, op: &Operation, case: &Case) -> Inputs {
+        let mut inputs = Inputs::default();
+        let Some(suite) = &self.suite else {
+            return inputs;
+        };
+        if let Some(settings) = suite.file.operations.get(&op.id()) {
+            inputs = inputs.merged(&settings.inputs());
+        }
+        if let Some(settings) = self.class_settings(case.recipe) {
+            inputs = inputs.merged(&settings.inputs());
+        }
+        if let Some(settings) = suite.file.cases.get(&case.id) {
+            inputs = inputs.merged(&settings.inputs());
+        }
+        inputs
+    }
+
+    /// Did the suite give this case (or its class) inputs of its own?
+    fn has_case_inputs(&self, case: &Case) -> bool {
+        let given = |i: &Inputs| {
+            !i.inputs.is_empty()
+                || !i.omit.is_empty()
+                || !i.headers.is_empty()
+                || !i.query.is_empty()
+                || i.body.is_some()
+        };
+        let Some(suite) = &self.suite else {
+            return false;
+        };
+        suite
+            .file
+            .cases
+            .get(&case.id)
+            .is_some_and(|c| given(&c.inputs()))
+            || self
+                .class_settings(case.recipe)
+                .is_some_and(|c| given(&c.inputs()))
+    }
+
+    /// Decides whether a case's recipe can be built.
+    pub fn assess(&self, op: &Operation, case: &Case) -> Readiness {
+        match self.shape(op, case) {
+            Ok((_, Some(opt_in))) => Readiness::OptIn(opt_in),
+            Ok((_, None)) => Readiness::Runnable,
+            Err(reason) => Readiness::Ignored(reason),
+        }
+    }
+
+    /// The recipe of a runnable case.
+    pub fn recipe(&self, case: &Case) -> Result<CaseRecipe, String> {
+        let op = &self.doc.operations[case.operation];
+        let (shape, _) = self.shape(op, case)?;
+        let settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
+        Ok(CaseRecipe {
+            shape,
+            inputs: self.inputs(op, case),
+            expected: settings
+                .and_then(|s| s.expect_status)
+                .map_or(case.status, StatusSpec::Code),
+            expected_reason: settings.and_then(|s| s.reason.clone()),
+            xfail: settings.and_then(|s| s.xfail.clone()),
+        })
+    }
+
+    /// The shape of a case's requests, and a reason when the case only runs on request; or why
+    /// nothing can provoke it.
+    fn shape(&self, op: &Operation, case: &Case) -> Result<(Shape, Option<String>), String> {
+        let case_settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
+        if let Some(reason) = case_settings.and_then(|s| s.skip.clone()) {
+            return Err(format!("skipped by the suite: {reason}"));
+        }
+        let fixed = case_settings.is_some_and(|s| s.fixed);
+        let inputs = self.inputs(op, case);
+        let plan = || {
+            self.request_plan(op, &inputs)
+                .map_err(|e| format!("no request can be generated: {e}"))
+        };
+        let own_inputs = self.has_case_inputs(case);
+        let shape = match case.recipe {
+            Recipe::MethodNotAllowed => match undeclared_method(op) {
+                Some(method) => Shape::WrongMethod(method),
+                None => {
+                    return Err(format!(
+                        "{} declares every ordinary method, so none is left to provoke 405",
+                        op.path
+                    ));
+                }
+            },
+            Recipe::Success => {
+                plan()?;
+                if fixed {
+                    Shape::Minimal
+                } else {
+                    Shape::Generative(Mode::Valid)
+                }
+            }
+            Recipe::InvalidInput => {
+                let plan = plan()?;
+                if own_inputs || fixed {
+                    Shape::Minimal
+                } else if plan.invalid(&Default::default()).is_some() {
+                    Shape::Generative(Mode::Invalid)
+                } else {
+                    return Err(
+                        "the operation has no parameter or body that a request could get wrong"
+                            .into(),
+                    );
+                }
+            }
+            Recipe::Unauthenticated => {
+                plan()?;
+                let credentials = self
+                    .suite
+                    .as_ref()
+                    .map(|s| s.file.suite.credentials.clone())
+                    .unwrap_or_default();
+                let has_credential = op.parameters.iter().any(|p| credentials.contains(&p.name));
+                if own_inputs || has_credential {
+                    Shape::Minimal
+                } else {
+                    return Err("no credentials to remove or spoil: the document declares no security for this operation and no suite names its credential inputs".into());
+                }
+            }
+            Recipe::Forbidden => {
+                plan()?;
+                if !own_inputs {
+                    return Err("403 needs an input the suite defines (a wrong password, a blocked user); none is given".into());
+                }
+                Shape::Minimal
+            }
+            Recipe::NotFound => {
+                plan()?;
+                if own_inputs {
+                    Shape::Minimal
+                } else if op
+                    .parameters
+                    .iter()
+                    .any(|p| p.location == ParamLocation::Path)
+                {
+                    Shape::UnknownIds
+                } else {
+                    return Err(
+                        "no path parameter to make unknown, and the suite gives no input for 404"
+                            .into(),
+                    );
+                }
+            }
+            Recipe::RateLimited => {
+                plan()?;
+                let Some(settings) = self
+                    .class_settings(Recipe::RateLimited)
+                    .filter(|s| s.burst.is_some())
+                else {
+                    return Err("429 needs a bounded burst: set `[recipes.rate-limited] burst = N` in a suite".into());
+                };
+                let burst = settings.burst.unwrap_or(0).max(1);
+                let shape = Shape::Burst {
+                    burst,
+                    source: settings.source_address,
+                };
+                if settings.enabled != Some(true) {
+                    return Ok((
+                        shape,
+                        Some(format!(
+                            "a burst of up to {burst} requests is opt-in (--include-ignored)"
+                        )),
+                    ));
+                }
+                shape
+            }
+            Recipe::ServerError => {
+                plan()?;
+                if !own_inputs {
+                    return Err("a well-formed request cannot make a server fail; a suite recipe is needed (e.g. the reference server's simulation header)".into());
+                }
+                Shape::Minimal
+            }
+            Recipe::Other => {
+                plan()?;
+                if !own_inputs {
+                    return Err(format!(
+                        "no recipe provokes status {}: it needs inputs from a suite",
+                        case.status
+                    ));
+                }
+                Shape::Minimal
+            }
+        };
+        Ok((shape, None))
+    }
+}
+
+/// A method the path does not declare, if any.
+pub fn undeclared_method(op: &Operation) -> Option<Method> {
+    METHOD_NOT_ALLOWED_CANDIDATES
+        .into_iter()
+        .find(|m| !op.path_methods.contains(m))
+}

@@ -1,0 +1,116 @@
+//! Deliberate non-conformances (`Fault`) the reference server can be told to commit, so the
+//! harness can prove it notices each one.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! faults {
+    ($( $variant:ident => $name:literal, $desc:literal; )*) => {
+        /// One deliberate deviation from the document (or from Auth0's documented behaviour).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Fault {
+            $( #[doc = $desc] $variant, )*
+        }
+
+        static FAULTS: &[FaultInfo] = &[
+            $( FaultInfo { fault: Fault::$variant, name: $name, description: $desc }, )*
+        ];
+
+        impl Fault {
+            /// The kebab-case name used on the command line and in `FromStr`.
+            pub fn name(self) -> &'static str {
+                match self { $( Fault::$variant => $name, )* }
+            }
+        }
+    };
+}
+
+faults! {
+    WrongSuccessStatus => "wrong-success-status",
+        "oauth_token 200: a successful token answer is sent as 201 Created (documented: 200).";
+    UndocumentedStatus => "undocumented-status",
+        "dbconnections_signup 400: validation errors are answered 422 Unprocessable Entity, a status the document does not list.";
+    WrongContentType => "wrong-content-type",
+        "userinfo 200: the profile is sent as text/plain instead of application/json.";
+    NestedWrongType => "nested-wrong-type",
+        "userinfo 200: address.country is a number where the document says string.";
+    ArrayForObject => "array-for-object",
+        "oidc_register 200: the registered client is wrapped in a JSON array where an object is documented.";
+    NullForString => "null-for-string",
+        "userinfo 200: name is null although the schema is a non-nullable string.";
+    NonJsonErrorBody => "non-json-error-body",
+        "oauth_token 400: error answers are an HTML page (text/html) instead of the JSON error object.";
+    ErrorFieldWrongType => "error-field-wrong-type",
+        "every 401: the error field is the number 401 instead of a string.";
+    RedirectWithoutLocation => "redirect-without-location",
+        "authorize 302: the redirect carries no Location header.";
+    NotFoundFor405 => "not-found-for-405",
+        "every operation 405: a wrong method on a known path answers 404 instead of 405.";
+    MissingAllowHeader => "missing-allow-header",
+        "every operation 405: the 405 answer has no Allow header.";
+    LongStringCrash => "long-string-crash",
+        "every operation: any query or body string longer than 1000 characters answers 500 (an undocumented crash).";
+    NonAsciiCrash => "non-ascii-crash",
+        "every operation: any query or body string with a non-ASCII character answers 500.";
+    EmptyArrayCrash => "empty-array-crash",
+        "oidc_register and mfa_associate: an empty JSON array in the body answers 500.";
+    UserinfoIgnoresAuth => "userinfo-ignores-auth",
+        "userinfo 401: a missing or invalid token gets the default user's profile with 200.";
+    ForbiddenForBadCredentials => "forbidden-for-bad-credentials",
+        "every 401 caused by bad client credentials (unknown client_id, wrong client_secret) is answered 403.";
+    RevokeNoop => "revoke-noop",
+        "oauth_revoke 200: answers success but the refresh token keeps working at oauth_token.";
+    AuthorizationCodeReuse => "authorization-code-reuse",
+        "oauth_token 403: a used authorization code is accepted again (documented single use).";
+    TruncatedJson => "truncated-json",
+        "oauth_token 200: the JSON body is cut in half (invalid JSON with application/json).";
+    SlowResponse => "slow-response",
+        "userinfo (every status): each answer is delayed by 3 seconds.";
+    MissingResponseField => "missing-response-field",
+        "oauth_device_code 200: the device_code field is omitted (the document marks nothing required, so only flows notice).";
+    ExtraStatusOnNotFound => "extra-status-on-not-found",
+        "every operation 404 for unknown path ids (client_id, user_id, authenticator id): answered 410 Gone, undocumented.";
+    UnknownPathOk => "unknown-path-ok",
+        "unknown paths (outside the document) answer 200 with an empty JSON object instead of 404.";
+    SimulationIgnored => "simulation-ignored",
+        "every operation 500/501/503: the simulation header is ignored, so the 5xx statuses cannot be provoked.";
+    RateLimitMissingHeaders => "rate-limit-missing-headers",
+        "every operation 429: the answer has no Retry-After nor X-RateLimit-* headers and an empty body.";
+    ErrorForSuccess => "error-for-success",
+        "dbconnections_change_password 200: the documented string body is replaced by a JSON object.";
+}
+
+/// What a fault does, for `conform serve --fault` listings and reports.
+#[derive(Clone, Copy, Debug)]
+pub struct FaultInfo {
+    pub fault: Fault,
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Every fault the reference server knows, in a stable order.
+pub fn faults() -> &'static [FaultInfo] {
+    FAULTS
+}
+
+/// A fault name that is not in [`faults`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault `{0}` (see `faults()` for the list)")]
+pub struct UnknownFault(pub String);
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FAULTS
+            .iter()
+            .find(|f| f.name == s)
+            .map(|f| f.fault)
+            .ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,371 @@
+//! Database and passwordless connections and the profile: `dbconnections_signup`,
+//! `dbconnections_change_password`, `passwordless_start`, `passwordless_verify`, `userinfo`.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::reference_server::crypto::now_unix;
+use crate::reference_server::fault::Fault;
+use crate::reference_server::http::{Reply, Req, with_query};
+use crate::reference_server::state::{
+    OtpRec, Shared, State, Subject, UserRec, authenticate_client, bearer_from, grant_scopes,
+    invalid_token, issue_user_tokens, lookup_access, profile_claims, split_scope,
+};
+use crate::reference_server::tenant::{Client, Connection};
+
+/// Resolve `connection` for `client`: unknown -> 404, wrong kind -> 400, not enabled -> 403.
+fn connection_for(
+    sh: &Shared,
+    name: &str,
+    client: Option<&Client>,
+    strategies: &[&str],
+) -> Result<Connection, Reply> {
+    let Some(conn) = sh.tenant.connection(name) else {
+        return Err(Reply::not_found(&format!("Connection {name} not found.")));
+    };
+    if !strategies.contains(&conn.strategy.as_str()) {
+        return Err(Reply::bad_request(&format!(
+            "Connection {name} does not support this operation."
+        )));
+    }
+    if let Some(c) = client
+        && !conn.enabled_clients.contains(&c.client_id)
+    {
+        return Err(Reply::forbidden(
+            "unauthorized_client",
+            &format!(
+                "Connection {name} is not enabled for client {}.",
+                c.client_id
+            ),
+        ));
+    }
+    Ok(conn.clone())
+}
+
+fn lookup_client(sh: &Shared, client_id: &str) -> Result<Client, Reply> {
+    sh.lock()
+        .clients
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| Reply::bad_client("Unknown client."))
+}
+
+pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let p = req.params()?;
+    let client_id = p.req("client_id")?;
+    let email = p.req("email")?;
+    let password = p.req("password")?;
+    let connection = p.req("connection")?;
+    let mut optional = serde_json::Map::new();
+    for k in [
+        "username",
+        "given_name",
+        "family_name",
+        "name",
+        "nickname",
+        "picture",
+    ] {
+        if let Some(v) = p.str(k)? {
+            optional.insert(k.into(), json!(v));
+        }
+    }
+    let client = lookup_client(sh, &client_id)?;
+    connection_for(sh, &connection, Some(&client), &["auth0"])?;
+    let invalid = |code: &str, desc: &str| {
+        Reply::json(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": code, "error_description": desc}),
+        )
+    };
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return Err(invalid("invalid_signup", "email is not a valid address."));
+    }
+    if password.chars().count() < 8 {
+        return Err(invalid(
+            "invalid_password",
+            "PasswordStrengthError: Password is too weak (at least 8 characters).",
+        ));
+    }
+    let metadata = match p.0.get("user_metadata") {
+        None | Some(Value::Null) => json!({}),
+        Some(Value::Object(m)) => {
+            let ok = m.len() <= 10
+                && m.iter().all(|(k, v)| {
+                    k.chars().count() <= 100 && v.as_str().is_some_and(|s| s.chars().count() <= 500)
+                });
+            if !ok {
+                return Err(invalid(
+                    "invalid_signup",
+                    "user_metadata: at most 10 string properties (names <= 100, values <= 500 characters).",
+                ));
+            }
+            Value::Object(m.clone())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "invalid_signup",
+                "user_metadata must be an object.",
+            ));
+        }
+    };
+    let mut st = sh.lock();
+    if st.user_by_email(&email).is_some() {
+        return Err(invalid(
+            "invalid_signup",
+            "Invalid sign up: the user already exists.",
+        ));
+    }
+    st.seq += 1;
+    let id = format!("{:024x}", st.seq + 0x6500_0000_0000);
+    let get = |k: &str| optional.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let nickname = get("nickname")
+        .or_else(|| get("username"))
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
+    let user = UserRec {
+        user_id: format!("auth0|{id}"),
+        connection: connection.clone(),
+        email: Some(email.clone()),
+        password: Some(password),
+        name: get("name").unwrap_or_else(|| email.clone()),
+        given_name: get("given_name"),
+        family_name: get("family_name"),
+        nickname,
+        phone_number: None,
+        picture: get("picture"),
+        linked: Vec::new(),
+        blocked: false,
+        email_verified: false,
+        authenticators: Vec::new(),
+        recovery_code: None,
+        user_metadata: metadata.clone(),
+    };
+    st.users.insert(user.user_id.clone(), user);
+    let mut body = json!({"_id": id, "email": email, "email_verified": false});
+    for (k, v) in optional {
+        body[k] = v;
+    }
+    if metadata.as_object().is_some_and(|m| !m.is_empty()) {
+        body["user_metadata"] = metadata;
+    }
+    Ok(Reply::json(StatusCode::OK, &body))
+}
+
+pub(crate) fn change_password(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let p = req.params()?;
+    let email = p.req("email")?;
+    let connection = p.req("connection")?;
+    let client = match p.str("client_id")? {
+        Some(id) if !id.is_empty() => Some(lookup_client(sh, &id)?),
+        _ => None,
+    };
+    connection_for(sh, &connection, client.as_ref(), &["auth0"])?;
+    let mut st = sh.lock();
+    // Like Auth0, the answer does not reveal whether the address is registered.
+    if st.user_by_email(&email).is_some() {
+        let ticket = sh.signer.random_token(16);
+        let link = with_query(
+            &format!("{}/lo/reset", sh.base_url),
+            &[("ticket", ticket.as_str())],
+        );
+        st.outbox.push(json!({
+            "connection": connection, "to": email, "kind": "change_password", "link": link,
+        }));
+    }
+    Ok(Reply::json(
+        StatusCode::OK,
+        &json!("We've just sent you an email to reset your password."),
+    ))
+}
+
+pub(crate) fn passwordless_start(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let p = req.params()?;
+    p.req("client_id")?;
+    let connection = p.req("connection")?;
+    let client = authenticate_client(sh, req, &p, true)?;
+    let conn = connection_for(sh, &connection, Some(&client), &["email", "sms"])?;
+    let send = p.str("send")?;
+    if let Some(s) = &send
+        && s != "link"
+        && s != "code"
+    {
+        return Err(Reply::bad_request("send must be link or code."));
+    }
+    if let Some(v) = p.0.get("authParams")
+        && !v.is_object()
+    {
+        return Err(Reply::bad_request("authParams must be an object."));
+    }
+    let (to, key) = if conn.strategy == "email" {
+        let e = p.req("email")?;
+        if !e.contains('@') {
+            return Err(Reply::bad_request("email is not a valid address."));
+        }
+        (e, "email")
+    } else {
+        let ph = p.req("phone_number")?;
+        if !ph.starts_with('+') || ph.len() < 4 || !ph[1..].chars().all(|c| c.is_ascii_digit()) {
+            return Err(Reply::bad_request(
+                "phone_number must be in E.164 format (+15550000001).",
+            ));
+        }
+        if send.as_deref() == Some("link") {
+            return Err(Reply::bad_request("send=link is only available for email."));
+        }
+        (ph, "phone_number")
+    };
+    let code = sh.signer.random_digits(6);
+    let mut st = sh.lock();
+    st.otp_codes.insert(
+        (connection.clone(), to.clone()),
+        OtpRec {
+            code: code.clone(),
+            exp: now_unix() + sh.tenant.code_lifetime_seconds,
+        },
+    );
+    let mut msg = json!({
+        "connection": connection, "to": to, "kind": "passwordless",
+        "send": send.clone().unwrap_or_else(|| if key == "email" { "link".into() } else { "code".into() }),
+        "code": code, "client_id": client.client_id,
+    });
+    if key == "email" && send.as_deref() != Some("code") {
+        msg["link"] = json!(with_query(
+            &format!("{}/passwordless/verify_redirect", sh.base_url),
+            &[
+                ("connection", connection.as_str()),
+                ("email", to.as_str()),
+                ("verification_code", code.as_str()),
+                ("client_id", client.client_id.as_str()),
+            ],
+        ));
+    }
+    st.outbox.push(msg);
+    st.seq += 1;
+    let id = format!("{:024x}", st.seq + 0x7100_0000_0000);
+    let mut body = json!({"_id": id, key: to});
+    body[if key == "email" {
+        "email_verified"
+    } else {
+        "phone_number_verified"
+    }] = json!(false);
+    Ok(Reply::json(StatusCode::OK, &body))
+}
+
+/// Check and consume a passwordless code; the user is created on first login.
+pub(crate) fn consume_otp(
+    st: &mut State,
+    connection: &str,
+    username: &str,
+    otp: &str,
+) -> Option<String> {
+    let key = (connection.to_string(), username.to_string());
+    let rec = st.otp_codes.get(&key)?;
+    if rec.code != otp || rec.exp <= now_unix() {
+        return None;
+    }
+    st.otp_codes.remove(&key);
+    let existing = st
+        .users
+        .values()
+        .find(|u| {
+            u.email.as_deref() == Some(username) || u.phone_number.as_deref() == Some(username)
+        })
+        .map(|u| u.user_id.clone());
+    if let Some(id) = existing {
+        return Some(id);
+    }
+    st.seq += 1;
+    let user_id = format!("{connection}|{:024x}", st.seq + 0x7200_0000_0000);
+    let is_email = username.contains('@');
+    st.users.insert(
+        user_id.clone(),
+        UserRec {
+            user_id: user_id.clone(),
+            connection: connection.to_string(),
+            email: is_email.then(|| username.to_string()),
+            password: None,
+            name: username.to_string(),
+            given_name: None,
+            family_name: None,
+            nickname: username.split('@').next().unwrap_or(username).to_string(),
+            phone_number: (!is_email).then(|| username.to_string()),
+            picture: None,
+            linked: Vec::new(),
+            blocked: false,
+            email_verified: is_email,
+            authenticators: Vec::new(),
+            recovery_code: None,
+            user_metadata: json!({}),
+        },
+    );
+    Some(user_id)
+}
+
+pub(crate) fn passwordless_verify(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let p = req.params()?;
+    let client_id = p.req("client_id")?;
+    let connection = p.req("connection")?;
+    let username = p.req("username")?;
+    let code = p.req("password")?;
+    if let Some(g) = p.str("grant_type")?
+        && g != "password"
+    {
+        return Err(Reply::bad_request("grant_type must be password."));
+    }
+    let client = lookup_client(sh, &client_id)?;
+    connection_for(sh, &connection, Some(&client), &["email", "sms"])?;
+    let requested = split_scope(Some(p.str("scope")?.as_deref().unwrap_or("openid")));
+    let scope = grant_scopes(&sh.tenant, &requested, None);
+    let mut st = sh.lock();
+    let Some(user_id) = consume_otp(&mut st, &connection, &username, &code) else {
+        return Err(Reply::forbidden(
+            "invalid_grant",
+            "Wrong phone number or verification code.",
+        ));
+    };
+    let body = issue_user_tokens(sh, &mut st, &user_id, &client, &scope, None, None, false);
+    Ok(Reply::json(StatusCode::OK, &body))
+}
+
+pub(crate) fn userinfo(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let st = sh.lock();
+    if sh.has(Fault::UserinfoIgnoresAuth) {
+        let token = bearer_from(req, Some("access_token")).ok().flatten();
+        if token
+            .as_deref()
+            .and_then(|t| lookup_access(&st, t))
+            .is_none()
+            && let Some(u) = st.users.get(&sh.tenant.default_user)
+        {
+            let mut v = json!({});
+            let all: Vec<String> = ["openid", "profile", "email", "phone", "address"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            profile_claims(u, &all, &mut v);
+            return Ok(Reply::json(StatusCode::OK, &v));
+        }
+    }
+    let Some(token) = bearer_from(req, Some("access_token"))? else {
+        return Err(invalid_token("Missing access token."));
+    };
+    let Some(rec) = lookup_access(&st, &token) else {
+        return Err(invalid_token("Invalid or expired access token."));
+    };
+    let Subject::User(user_id) = rec.subject else {
+        return Err(Reply::not_found(
+            "The token's subject is a client (client_credentials): no user profile.",
+        ));
+    };
+    if !rec.scope.iter().any(|s| s == "openid") {
+        return Err(Reply::forbidden(
+            "insufficient_scope",
+            "The access token was not granted the openid scope.",
+        ));
+    }
+    let Some(u) = st.users.get(&user_id) else {
+        return Err(Reply::not_found("User not found."));
+    };
+    let mut v = json!({});
+    profile_claims(u, &rec.scope, &mut v);
+    Ok(Reply::json(StatusCode::OK, &v))
+}

@@ -1,0 +1,310 @@
+//! Reads a suite file, resolves its fixtures (environment variables included) and checks its
+//! references against the document. Every error names the file, line and key.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use thiserror::Error;
+
+use super::model::{Fixture, SuiteFile};
+use super::template::{expand_toml, references};
+use crate::spec::Document;
+
+/// A suite file that could not be used.
+#[derive(Debug, Error)]
+pub struct SuiteError {
+    pub file: PathBuf,
+    /// 1-based line and column, when known.
+    pub location: Option<(usize, usize)>,
+    /// The key at fault (`cases."oauth_token/401".inputs`).
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, col)) = self.location {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(key) = &self.key {
+            write!(f, " (key `{key}`)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The names `[recipes.NAME]` may use: the recipe classes of the plan.
+pub const RECIPE_CLASSES: &[&str] = &[
+    "success",
+    "invalid-input",
+    "unauthenticated",
+    "forbidden",
+    "not-found",
+    "method-not-allowed",
+    "rate-limited",
+    "server-error",
+    "other",
+];
+
+/// A loaded suite: the file as written, and its fixtures resolved.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub path: PathBuf,
+    pub file: SuiteFile,
+    /// Fixture name → value, environment variables substituted.
+    pub fixtures: IndexMap<String, Value>,
+    /// Values of the fixtures marked secret.
+    pub secrets: Vec<String>,
+}
+
+/// Reads the suite at `path`.
+pub fn load(path: &Path) -> Result<Suite, SuiteError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SuiteError {
+        file: path.to_path_buf(),
+        location: None,
+        key: None,
+        message: format!("cannot read the suite: {e}"),
+    })?;
+    load_str(path, &text, &|name| std::env::var(name).ok())
+}
+
+/// Reads a suite from text; `env` looks up environment variables.
+pub fn load_str(
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, SuiteError> {
+    let file: SuiteFile = toml::from_str(text).map_err(|e| {
+        let location = e.span().map(|span| line_col(text, span.start));
+        SuiteError {
+            file: path.to_path_buf(),
+            location,
+            key: None,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let mut fixtures = IndexMap::new();
+    let mut secrets = Vec::new();
+    let mut missing: Vec<(String, String)> = Vec::new();
+    for (name, fixture) in &file.fixtures {
+        let (value, secret) = match fixture {
+            Fixture::Plain(v) => (v, false),
+            Fixture::Detailed(d) => (&d.value, d.secret),
+        };
+        let mut lookup = |var: &str| match env(var) {
+            Some(v) => Ok(Value::String(v)),
+            None => {
+                missing.push((var.to_string(), name.clone()));
+                Ok(Value::String(String::new()))
+            }
+        };
+        let resolved = expand_toml(value, &mut lookup).map_err(|message| SuiteError {
+            file: path.to_path_buf(),
+            location: find(text, name),
+            key: Some(format!("fixtures.{name}")),
+            message,
+        })?;
+        if secret {
+            secrets.push(match &resolved {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        }
+        fixtures.insert(name.clone(), resolved);
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|(var, fixture)| format!("{var} (fixtures.{fixture})"))
+            .collect();
+        return Err(SuiteError {
+            file: path.to_path_buf(),
+            location: find(text, &format!("${{{}}}", missing[0].0)),
+            key: None,
+            message: format!(
+                "{} environment variable{} not set: {}; nothing was sent",
+                missing.len(),
+                if missing.len() == 1 { " is" } else { "s are" },
+                list.join(", ")
+            ),
+        });
+    }
+    let suite = Suite {
+        path: path.to_path_buf(),
+        file,
+        fixtures,
+        secrets,
+    };
+    suite.check_references(text)?;
+    Ok(suite)
+}
+
+impl Suite {
+    /// `${fixtures.X}` and `${flows.F.V}` must name things the suite defines.
+    fn check_references(&self, text: &str) -> Result<(), SuiteError> {
+        let mut strings: Vec<(String, String)> = Vec::new();
+        let mut push_inputs = |key: String, inputs: &super::model::Inputs| {
+            for v in inputs.inputs.values() {
+                collect_strings(v, &mut |s| strings.push((key.clone(), s.to_string())));
+            }
+            for v in inputs.headers.values().chain(inputs.query.values()) {
+                strings.push((key.clone(), v.clone()));
+            }
+            if let Some(body) = &inputs.body {
+                strings.push((key.clone(), body.clone()));
+            }
+        };
+        for (id, settings) in &self.file.operations {
+            push_inputs(format!("operations.{id}"), &settings.inputs());
+        }
+        for (id, settings) in &self.file.cases {
+            push_inputs(format!("cases.\"{id}\""), &settings.inputs());
+        }
+        for (name, flow) in &self.file.flows {
+            for (i, step) in flow.steps.iter().enumerate() {
+                push_inputs(format!("flows.{name}.steps[{i}]"), &step.inputs());
+            }
+        }
+        for (class, settings) in &self.file.recipes {
+            push_inputs(format!("recipes.{class}"), &settings.inputs());
+        }
+        for (key, s) in strings {
+            for reference in references(&s) {
+                let ok = match reference.split('.').collect::<Vec<_>>().as_slice() {
+                    ["fixtures", name] => self.fixtures.contains_key(*name),
+                    ["flows", flow, var] => self
+                        .file
+                        .flows
+                        .get(*flow)
+                        .is_some_and(|f| f.steps.iter().any(|s| s.capture.contains_key(*var))),
+                    ["status"] | ["unique"] | ["case", _] => true,
+                    ["totp", name] => self.fixtures.contains_key(*name),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(SuiteError {
+                        file: self.path.clone(),
+                        location: find(text, &format!("${{{reference}}}")),
+                        key: Some(key),
+                        message: format!(
+                            "`${{{reference}}}` names nothing this suite defines (use ${{fixtures.NAME}} or ${{flows.FLOW.VAR}})"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Operation ids, case ids and flow steps must exist in the document.
+    pub fn check_against(&self, doc: &Document, text: Option<&str>) -> Result<(), SuiteError> {
+        let ids: Vec<String> = doc.operations.iter().map(|o| o.id()).collect();
+        let statuses = |op: &str| -> Vec<String> {
+            doc.operations
+                .iter()
+                .filter(|o| o.id() == op)
+                .flat_map(|o| o.responses.iter().map(|r| r.status.to_string()))
+                .collect()
+        };
+        let error = |key: String, needle: &str, message: String| SuiteError {
+            file: self.path.clone(),
+            location: text.and_then(|t| find(t, needle)),
+            key: Some(key),
+            message,
+        };
+        for class in self.file.recipes.keys() {
+            if !RECIPE_CLASSES.contains(&class.as_str()) {
+                return Err(error(
+                    format!("recipes.{class}"),
+                    class,
+                    format!(
+                        "no recipe class `{class}` (one of: {})",
+                        RECIPE_CLASSES.join(", ")
+                    ),
+                ));
+            }
+        }
+        for id in self.file.operations.keys() {
+            if !ids.contains(id) {
+                return Err(error(
+                    format!("operations.{id}"),
+                    id,
+                    format!("no operation `{id}` in {}", doc.source.display()),
+                ));
+            }
+        }
+        for case in self.file.cases.keys() {
+            let (op, status) = case.rsplit_once('/').unwrap_or((case.as_str(), ""));
+            if !ids.iter().any(|i| i == op) || !statuses(op).iter().any(|s| s == status) {
+                return Err(error(
+                    format!("cases.\"{case}\""),
+                    case,
+                    format!(
+                        "no case `{case}` in the plan (ids are `<operationId>/<status>`; see `conform list`)"
+                    ),
+                ));
+            }
+        }
+        for (case, settings) in &self.file.cases {
+            for flow in &settings.verify {
+                if !self.file.flows.contains_key(flow) {
+                    return Err(error(
+                        format!("cases.\"{case}\".verify"),
+                        flow,
+                        format!("no flow `{flow}` in this suite"),
+                    ));
+                }
+            }
+        }
+        for (name, flow) in &self.file.flows {
+            for (i, step) in flow.steps.iter().enumerate() {
+                let key = format!("flows.{name}.steps[{i}]");
+                match (&step.operation, &step.path) {
+                    (Some(op), None) if ids.contains(op) => {}
+                    (Some(op), None) => {
+                        return Err(error(
+                            format!("{key}.operation"),
+                            op,
+                            format!("no operation `{op}` in {}", doc.source.display()),
+                        ));
+                    }
+                    (None, Some(_)) => {}
+                    _ => {
+                        return Err(error(
+                            key,
+                            name,
+                            "a step names either an `operation` or a `path`".to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn collect_strings(value: &toml::Value, out: &mut dyn FnMut(&str)) {
+    match value {
+        toml::Value::String(s) => out(s),
+        toml::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        toml::Value::Table(t) => t.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Where `needle` first appears in the text.
+fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
+    text.find(needle).map(|at| line_col(text, at))
+}

@@ -1,0 +1,230 @@
+//! The suite file as written (`suites/*.toml`): target, fixtures, flows, per-operation and
+//! per-case settings. Unknown keys are refused, so a typo is an error that names the key.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// A whole suite file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteFile {
+    #[serde(default)]
+    pub suite: SuiteHeader,
+    /// Named values: literals or `${ENV_VAR}` references; the secret ones are masked everywhere.
+    #[serde(default)]
+    pub fixtures: IndexMap<String, Fixture>,
+    /// Settings shared by every case of an operation, by operationId.
+    #[serde(default)]
+    pub operations: IndexMap<String, OperationSettings>,
+    /// Settings of one case, by case id (`oauth_token/401`).
+    #[serde(default)]
+    pub cases: IndexMap<String, CaseSettings>,
+    /// Named sequences of requests whose captured values cases can use.
+    #[serde(default)]
+    pub flows: IndexMap<String, Flow>,
+    /// Recipes by class (`success`, `invalid-input`, `unauthenticated`, `forbidden`,
+    /// `not-found`, `rate-limited`, `server-error`, `other`).
+    #[serde(default)]
+    pub recipes: IndexMap<String, RecipeSettings>,
+    /// Changes to the document before planning, each with a reason.
+    #[serde(default)]
+    pub patches: Vec<Patch>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteHeader {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// The document, relative to the suite file.
+    pub spec: Option<String>,
+    /// `embedded` (conform's reference server) or a base URL; `--base-url` overrides it.
+    pub target: Option<String>,
+    /// Generated examples per generative case (`--examples` overrides it).
+    pub examples: Option<u32>,
+    /// Default pace of every operation, in requests per second (`[operations.X] rate` wins).
+    pub rate: Option<f64>,
+    /// A response slower than this many seconds fails the `response_time` check.
+    pub max_response_time: Option<f64>,
+    /// Treat the target as a live tenant (side-effect cases need `--allow`).
+    pub live: Option<bool>,
+    /// Operations whose token is passed as a credential header in the document: names of inputs
+    /// the unauthenticated recipe corrupts or removes.
+    #[serde(default)]
+    pub credentials: Vec<String>,
+}
+
+/// A fixture: a bare value, or a table saying whether it is secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Fixture {
+    // First: an untagged `Plain` would swallow `{ value = ..., secret = true }` tables.
+    Detailed(DetailedFixture),
+    Plain(toml::Value),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailedFixture {
+    pub value: toml::Value,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// Declares a settings struct that also carries the recipe inputs (`inputs`, `omit`, `headers`,
+/// `content_type`, `body`). serde's `flatten` cannot be combined with `deny_unknown_fields`, and
+/// refusing unknown keys is what turns a typo into an error, so the fields are spelled out here.
+macro_rules! with_inputs {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Parameter or top-level body property name → value (templates allowed).
+            #[serde(default)]
+            pub inputs: IndexMap<String, toml::Value>,
+            /// Parameters or body properties to leave out.
+            #[serde(default)]
+            pub omit: Vec<String>,
+            /// Extra request headers, e.g. `authorization = "Bearer ${flows.login.access_token}"`.
+            #[serde(default)]
+            pub headers: IndexMap<String, String>,
+            /// Extra query parameters the document does not declare.
+            #[serde(default)]
+            pub query: IndexMap<String, String>,
+            /// Which documented media type to send the body as.
+            pub content_type: Option<String>,
+            /// A raw body to send instead of a generated one.
+            pub body: Option<String>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// The recipe inputs of these settings.
+            pub fn inputs(&self) -> Inputs {
+                Inputs {
+                    inputs: self.inputs.clone(),
+                    omit: self.omit.clone(),
+                    headers: self.headers.clone(),
+                    query: self.query.clone(),
+                    content_type: self.content_type.clone(),
+                    body: self.body.clone(),
+                }
+            }
+        }
+    };
+}
+
+/// Inputs a recipe uses instead of generated values, merged from operation, case and step.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub inputs: IndexMap<String, toml::Value>,
+    pub omit: Vec<String>,
+    pub headers: IndexMap<String, String>,
+    pub query: IndexMap<String, String>,
+    pub content_type: Option<String>,
+    pub body: Option<String>,
+}
+
+impl Inputs {
+    /// `self` with `over` laid on top: its values win, lists add up.
+    pub fn merged(&self, over: &Inputs) -> Inputs {
+        let mut out = self.clone();
+        // What a later layer pins is no longer omitted.
+        out.omit.retain(|name| !over.inputs.contains_key(name));
+        out.inputs.extend(over.inputs.clone());
+        out.omit.extend(over.omit.iter().cloned());
+        out.headers.extend(over.headers.clone());
+        out.query.extend(over.query.clone());
+        if over.content_type.is_some() {
+            out.content_type = over.content_type.clone();
+        }
+        if over.body.is_some() {
+            out.body = over.body.clone();
+        }
+        out
+    }
+}
+
+with_inputs! {
+pub struct OperationSettings {
+    /// What calling it does beyond answering (`none`, `creates-user`, `sends-email`, ...).
+    pub side_effect: Option<String>,
+    /// At most this many requests per second to this operation.
+    pub rate: Option<f64>,
+    /// At most this many requests to this operation in a run.
+    pub budget: Option<u32>,
+}
+}
+
+with_inputs! {
+pub struct CaseSettings {
+    /// The status a real server answers instead of the documented one, with `reason`.
+    pub expect_status: Option<u16>,
+    pub reason: Option<String>,
+    /// Known to fail, with why: a failure is reported as expected, a pass as news.
+    pub xfail: Option<String>,
+    /// Do not run this case, with why.
+    pub skip: Option<String>,
+    /// Send only this one request, never generated variants.
+    #[serde(default)]
+    pub fixed: bool,
+    /// Flows run after the case passes, to check its effect (a revoked token no longer
+    /// works); `${case.NAME}` in them is what the case sent as NAME.
+    #[serde(default)]
+    pub verify: Vec<String>,
+}
+}
+
+/// A named sequence of steps; later steps and cases use `${flows.NAME.VAR}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub steps: Vec<Step>,
+    /// Run again for every use (single-use values such as authorization codes).
+    #[serde(default)]
+    pub fresh: bool,
+}
+
+with_inputs! {
+pub struct Step {
+    /// operationId of the call; or, for an endpoint outside the document (the reference
+    /// server's outbox), `path` (and `method`, default GET).
+    pub operation: Option<String>,
+    pub path: Option<String>,
+    pub method: Option<String>,
+    /// The status the step must get (default: any 2xx or 3xx).
+    pub expect_status: Option<u16>,
+    /// Variable → where to take it from: a JSON pointer into the body (`/access_token`), or
+    /// `location:NAME` for a query (or fragment) parameter of the `Location` header.
+    #[serde(default)]
+    pub capture: IndexMap<String, String>,
+}
+}
+
+with_inputs! {
+/// A suite's recipe for one class of cases (`[recipes.server-error]`, `[recipes.unauthenticated]`,
+/// ...): inputs every case of the class gets, plus burst settings for `rate-limited`.
+pub struct RecipeSettings {
+    /// `rate-limited`: at most this many requests per case.
+    pub burst: Option<u32>,
+    /// `rate-limited`: run by default (otherwise only with `--include-ignored`).
+    pub enabled: Option<bool>,
+    /// `rate-limited`: send the burst from this loopback source address so other cases keep
+    /// their budget.
+    pub source_address: Option<std::net::IpAddr>,
+}
+}
+
+/// A change to the document, applied before planning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patch {
+    /// Why the document is wrong for real servers.
+    pub reason: String,
+    /// JSON pointer of the node to change.
+    pub pointer: String,
+    /// `replace`, `add` or `remove`.
+    pub op: String,
+    pub value: Option<toml::Value>,
+}

@@ -1,0 +1,107 @@
+//! Shared by the end-to-end tests: a reference server on 127.0.0.1 in the test process, and the
+//! conform binary run against it.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use conform::reference_server::{self, Fault, RunningServer, ServerConfig};
+
+/// A reference server running on its own runtime; dropped, it stops.
+pub struct Server {
+    pub base_url: String,
+    server: Option<RunningServer>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.shutdown());
+        }
+    }
+}
+
+/// Starts a reference server with `faults` switched on.
+pub fn server(faults: &[Fault]) -> Server {
+    server_with(ServerConfig {
+        faults: faults.to_vec(),
+        ..ServerConfig::default()
+    })
+}
+
+pub fn server_with(config: ServerConfig) -> Server {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = runtime
+        .block_on(reference_server::start(config))
+        .expect("start reference server");
+    Server {
+        base_url: server.base_url(),
+        server: Some(server),
+        runtime,
+    }
+}
+
+/// The result of one `conform` invocation.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub report_dir: PathBuf,
+}
+
+impl Run {
+    pub fn junit(&self) -> String {
+        std::fs::read_to_string(self.report_dir.join("junit.xml")).expect("junit.xml")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        let text =
+            std::fs::read_to_string(self.report_dir.join("conform.json")).expect("conform.json");
+        serde_json::from_str(&text).expect("conform.json parses")
+    }
+
+    /// Everything the run printed and wrote, for secret searches.
+    pub fn all_output(&self) -> String {
+        let mut all = format!("{}\n{}", self.stdout, self.stderr);
+        if let Ok(entries) = std::fs::read_dir(&self.report_dir) {
+            for entry in entries.flatten() {
+                all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        all
+    }
+}
+
+/// A fresh, empty report directory under the target dir.
+pub fn report_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs the conform binary from the repository root with `args`.
+pub fn conform(name: &str, args: &[&str]) -> Run {
+    let report_dir = report_dir(name);
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .arg("--report-dir")
+        .arg(&report_dir)
+        .env_remove("CONFORM_SPEC")
+        .env_remove("CONFORM_BASE_URL")
+        .env_remove("CONFORM_SEED")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run conform");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        report_dir,
+    }
+}
