@@ -25,6 +25,19 @@ fn runner(cases: u32) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
 }
 
+/// Response bodies of a document.
+fn response_schemas(doc: &Document) -> Vec<SchemaRef> {
+    let mut out: Vec<SchemaRef> = doc
+        .operations
+        .iter()
+        .flat_map(|op| op.responses.iter())
+        .flat_map(|r| r.content.iter().filter_map(|m| m.schema.clone()))
+        .collect();
+    out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    out.dedup();
+    out
+}
+
 /// Request-side schemas of a document: parameters (travel as text) and bodies.
 fn request_schemas(doc: &Document) -> Vec<(SchemaRef, bool)> {
     let mut out = Vec::new();
@@ -48,12 +61,18 @@ fn request_schemas(doc: &Document) -> Vec<(SchemaRef, bool)> {
 }
 
 /// Runs both properties on one schema; `Err` says why one does not hold.
-fn check(set: &SchemaSet, schema: &SchemaRef, textual: bool, cases: u32) -> Result<(), String> {
+fn check(
+    set: &SchemaSet,
+    schema: &SchemaRef,
+    textual: bool,
+    cases: u32,
+    dir: Direction,
+) -> Result<(), String> {
     let converted = set
-        .converted(schema, Direction::Request)
+        .converted(schema, dir)
         .map_err(|e| format!("convert: {e}"))?;
     let compiled = set
-        .compile(schema, Direction::Request)
+        .compile(schema, dir)
         .map_err(|e| format!("compile: {e}"))?;
     let Some(strategy) = try_valid(&converted, &converted) else {
         let warnings: Vec<String> = set
@@ -114,14 +133,24 @@ fn auth0_generators_honour_every_request_schema() {
     let failures: Vec<String> = schemas
         .iter()
         .filter_map(|(s, textual)| {
-            check(&set, s, *textual, 48)
+            check(&set, s, *textual, 48, Direction::Request)
                 .err()
                 .map(|why| format!("{}: {why}", s.pointer))
         })
         .collect();
+    let responses = response_schemas(&doc);
+    let failures: Vec<String> = failures
+        .into_iter()
+        .chain(responses.iter().filter_map(|s| {
+            check(&set, s, false, 24, Direction::Response)
+                .err()
+                .map(|why| format!("{} (response): {why}", s.pointer))
+        }))
+        .collect();
     println!(
-        "auth0: {} request schemas checked in {:?}",
+        "auth0: {} request and {} response schemas checked in {:?}",
         schemas.len(),
+        responses.len(),
         started.elapsed()
     );
     assert!(
@@ -164,16 +193,39 @@ fn public_sample_generators_hold_or_say_why() {
         }
         docs += 1;
         let set = SchemaSet::new(&doc);
-        for (s, textual) in schemas.iter().take(40) {
+        let doc_started = Instant::now();
+        let requests = schemas
+            .iter()
+            .take(40)
+            .map(|(s, textual)| (s, *textual, Direction::Request));
+        let responses = response_schemas(&doc);
+        let responses = responses
+            .iter()
+            .take(10)
+            .map(|s| (s, false, Direction::Response));
+        for (s, textual, dir) in requests.chain(responses) {
             checked += 1;
-            match check(&set, s, *textual, 16) {
+            let one = Instant::now();
+            let outcome = check(&set, s, textual, 16, dir);
+            if one.elapsed() > Duration::from_secs(2) {
+                println!(
+                    "slow schema: {} {} took {:?}",
+                    path.display(),
+                    s.pointer,
+                    one.elapsed()
+                );
+            }
+            match outcome {
                 Ok(()) => held += 1,
                 Err(why) => failures.push(format!(
-                    "{} {}: {why}",
+                    "{} {} ({dir:?}): {why}",
                     path.file_name().unwrap().to_string_lossy(),
                     s.pointer
                 )),
             }
+        }
+        if doc_started.elapsed() > Duration::from_secs(5) {
+            println!("slow: {} took {:?}", path.display(), doc_started.elapsed());
         }
     }
     println!(
@@ -346,4 +398,81 @@ fn fixed_values_pin_the_token_body_branch() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Descriptions seen in `n` invalid requests of an operation.
+fn violations(
+    doc: &Document,
+    set: &SchemaSet,
+    operation: &str,
+    media: Option<&str>,
+    fixed: &IndexMap<String, Value>,
+) -> Vec<String> {
+    let op = doc
+        .operations
+        .iter()
+        .find(|o| o.operation_id.as_deref() == Some(operation))
+        .expect("operation");
+    let plan = RequestPlan::with_media_type(op, set, media).expect("plan");
+    let strategy = plan.invalid(fixed).expect("something to violate");
+    let mut seen = std::sync::Mutex::new(Vec::new());
+    runner(300)
+        .run(&strategy, |request| {
+            let what = request.violation.clone().expect("described");
+            let mut seen = seen.lock().unwrap();
+            if !seen.contains(&what) {
+                seen.push(what);
+            }
+            Ok(())
+        })
+        .unwrap();
+    std::mem::take(seen.get_mut().unwrap())
+}
+
+#[test]
+fn invalid_requests_name_their_one_violation() {
+    let doc = auth0();
+    let set = SchemaSet::new(&doc);
+    let authorize = violations(&doc, &set, "authorize", None, &IndexMap::new());
+    for expected in [
+        "missing required query parameter 'client_id'",
+        "missing required query parameter 'response_type'",
+    ] {
+        assert!(
+            authorize.iter().any(|v| v == expected),
+            "{expected} not among {authorize:?}"
+        );
+    }
+    let mut fixed = IndexMap::new();
+    fixed.insert("grant_type".to_string(), json!("client_credentials"));
+    let token = violations(
+        &doc,
+        &set,
+        "oauth_token",
+        Some("application/x-www-form-urlencoded"),
+        &fixed,
+    );
+    for expected in [
+        "body.grant_type: not in enum",
+        "body: missing required property 'grant_type'",
+        "missing required request body",
+        "wrong Content-Type text/plain (expected application/x-www-form-urlencoded)",
+    ] {
+        assert!(
+            token.iter().any(|v| v == expected),
+            "{expected} not among {token:?}"
+        );
+    }
+    // Form fields travel as text: a number where a string goes would arrive as a valid string.
+    assert!(
+        !token
+            .iter()
+            .any(|v| v.contains("wrong type (expected string)")),
+        "{token:?}"
+    );
+    let json_token = violations(&doc, &set, "oauth_token", None, &IndexMap::new());
+    assert!(
+        json_token.iter().any(|v| v == "malformed JSON body"),
+        "{json_token:?}"
+    );
 }

@@ -94,25 +94,27 @@ type Invalid = SBoxedStrategy<(Value, ViolationKind)>;
 /// Values that fail `schema` in one named way; `None` when nothing can (e.g. `{}`).
 pub fn invalid(schema: &Value, root: &Value) -> Option<Invalid> {
     let root = Arc::new(root.clone());
-    inner(schema, None, &root, 0, "", false)
+    inner(schema, None, &root, 0, "", false, false)
 }
 
 /// Like [`invalid`], for a value that travels as text (a parameter): only violations that
 /// survive being written as a string (no "a number where a string goes").
 pub fn invalid_textual(schema: &Value, root: &Value) -> Option<Invalid> {
     let root = Arc::new(root.clone());
-    inner(schema, None, &root, 0, "", true)
+    inner(schema, None, &root, 0, "", true, true)
 }
 
 /// Like [`invalid`], with the untouched rest of the value drawn from `base` (valid values of a
-/// narrower schema, e.g. one with fixture values pinned).
+/// narrower schema, e.g. one with fixture values pinned). `form`: the properties travel as text
+/// (`application/x-www-form-urlencoded`), so only violations that survive that are planted.
 pub(crate) fn invalid_with_base(
     schema: &Value,
     base: SBoxedStrategy<Value>,
     root: &Value,
+    form: bool,
 ) -> Option<Invalid> {
     let root = Arc::new(root.clone());
-    inner(schema, Some(base), &root, 0, "", false)
+    inner(schema, Some(base), &root, 0, "", false, form)
 }
 
 fn inner(
@@ -122,6 +124,7 @@ fn inner(
     depth: usize,
     path: &str,
     textual: bool,
+    children_textual: bool,
 ) -> Option<Invalid> {
     if depth > MAX_DEPTH {
         return None;
@@ -253,10 +256,10 @@ fn inner(
                 .prop_filter("a structure to break", |v| v.is_object() || v.is_array())
                 .sboxed();
             if is("object") || s.get("properties").is_some() || s.get("required").is_some() {
-                object_violations(&s, &base, root, depth, path, &mut options);
+                object_violations(&s, &base, root, depth, path, children_textual, &mut options);
             }
             if is("array") {
-                array_violations(&s, &base, root, depth, path, &mut options);
+                array_violations(&s, &base, root, depth, path, children_textual, &mut options);
             }
         }
     }
@@ -272,6 +275,7 @@ fn object_violations(
     root: &Arc<Value>,
     depth: usize,
     path: &str,
+    textual: bool,
     options: &mut Vec<Invalid>,
 ) {
     let required: Vec<String> = s
@@ -336,7 +340,15 @@ fn object_violations(
         names.extend(props.keys().filter(|k| !required.contains(k)));
         for name in names.into_iter().take(12) {
             let child = format!("{path}/{}", escape_token(name));
-            let Some(bad) = inner(&props[name], None, root, depth + 1, &child, false) else {
+            let Some(bad) = inner(
+                &props[name],
+                None,
+                root,
+                depth + 1,
+                &child,
+                textual,
+                textual,
+            ) else {
                 continue;
             };
             let name = name.clone();
@@ -360,6 +372,7 @@ fn array_violations(
     root: &Arc<Value>,
     depth: usize,
     path: &str,
+    textual: bool,
     options: &mut Vec<Invalid>,
 ) {
     if let Some(min) = s.get("minItems").and_then(Value::as_u64).filter(|m| *m > 0) {
@@ -401,7 +414,7 @@ fn array_violations(
         );
     }
     let child = format!("{path}/0");
-    if let Some(bad) = inner(&items, None, root, depth + 1, &child, false) {
+    if let Some(bad) = inner(&items, None, root, depth + 1, &child, textual, textual) {
         options.push(
             (base.clone(), bad)
                 .prop_map(|(mut v, (bad, kind))| {

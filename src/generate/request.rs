@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::encode::{
     Body, choose_media_type, encode_body, encode_cookie_param, encode_header_param,
-    encode_path_param, encode_query_param, header_safe, is_json,
+    encode_path_param, encode_query_param, essence, header_safe, is_json,
 };
 use super::invalid::{invalid_textual, invalid_with_base};
 use super::shape::flatten;
@@ -353,7 +353,12 @@ impl RequestPlan {
             let base = self
                 .body_strategy(fixed)
                 .unwrap_or_else(|| valid(&body.schema, &body.schema));
-            if let Some(bad) = invalid_with_base(&body.schema, base, &body.schema) {
+            if let Some(bad) = invalid_with_base(
+                &body.schema,
+                base,
+                &body.schema,
+                essence(&body.media_type) == "application/x-www-form-urlencoded",
+            ) {
                 let plan = self.clone();
                 options.push(
                     (parts.clone(), bad)

@@ -67,6 +67,10 @@ pub(crate) fn merge(a: &Value, b: &Value) -> Option<Value> {
     let (Value::Object(am), Value::Object(bm)) = (a, b) else {
         return Some(a.clone());
     };
+    // A closed side admits only its own property names: the other side's others are dropped,
+    // and a required one among them makes the merge unsatisfiable.
+    let am = &prune(am, bm)?;
+    let bm = &prune(bm, am)?;
     let mut out: Map<String, Value> = am.clone();
     for (key, vb) in bm {
         let Some(va) = am.get(key) else {
@@ -179,4 +183,29 @@ pub(crate) fn merge(a: &Value, b: &Value) -> Option<Value> {
         }
     }
     Some(Value::Object(out))
+}
+
+/// `side` without the properties a closed `other` (`additionalProperties: false`) forbids.
+fn prune(side: &Map<String, Value>, other: &Map<String, Value>) -> Option<Map<String, Value>> {
+    if other.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Some(side.clone());
+    }
+    let allowed: Vec<&String> = other
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    let mut out = side.clone();
+    if let Some(Value::Object(props)) = out.get_mut("properties") {
+        props.retain(|k, _| allowed.contains(&k));
+    }
+    let required_ok = side
+        .get("required")
+        .and_then(Value::as_array)
+        .is_none_or(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .all(|n| allowed.iter().any(|a| a.as_str() == n))
+        });
+    required_ok.then_some(out)
 }

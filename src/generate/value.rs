@@ -41,8 +41,26 @@ pub(crate) fn validator_for(schema: &Value, root: &Value) -> Option<Arc<jsonsche
         Value::Object(m) => m.clone(),
         _ => return None,
     };
-    if let Some(defs) = root.get("definitions") {
-        doc.insert("definitions".into(), defs.clone());
+    // Only the definitions the schema reaches: compiling all of a Stripe-sized document for
+    // every enum or oneOf node would take seconds each.
+    if let Some(Value::Object(defs)) = root.get("definitions") {
+        let mut needed = Map::new();
+        let mut queue = vec![schema];
+        while let Some(node) = queue.pop() {
+            let mut refs = Vec::new();
+            collect_refs(node, &mut refs);
+            for name in refs {
+                if !needed.contains_key(&name)
+                    && let Some(def) = defs.get(&name)
+                {
+                    needed.insert(name, def.clone());
+                    queue.push(def);
+                }
+            }
+        }
+        if !needed.is_empty() {
+            doc.insert("definitions".into(), Value::Object(needed));
+        }
     }
     doc.insert(
         "$schema".into(),
@@ -53,6 +71,30 @@ pub(crate) fn validator_for(schema: &Value, root: &Value) -> Option<Arc<jsonsche
         .build(&Value::Object(doc))
         .ok()
         .map(Arc::new)
+}
+
+/// Names of `#/definitions/<name>` refs in a schema (not following them).
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+            {
+                out.push(crate::spec::unescape_token(&crate::schema::percent_decode(
+                    name,
+                )));
+            }
+            for (k, v) in map {
+                if k != "enum" && k != "definitions" {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
 }
 
 pub(crate) fn node(
@@ -133,7 +175,11 @@ pub(crate) fn node(
             .collect();
         // Documents pair enums with constraints their own values break (`maxLength: 1` next to
         // "FEMALE"): keep the values the whole node accepts.
-        let values = match validator_for(&s, root) {
+        let constrained = s.as_object().is_some_and(|m| {
+            m.keys()
+                .any(|k| !matches!(k.as_str(), "enum" | "type" | "$schema" | "definitions"))
+        });
+        let values = match constrained.then(|| validator_for(&s, root)).flatten() {
             Some(validator) => values
                 .into_iter()
                 .filter(|v| validator.is_valid(v))
@@ -483,6 +529,10 @@ pub(crate) fn ecma_to_generator(pattern: &str) -> String {
             '^' | '$' if !in_class => {}
             // ECMA `.` excludes every line terminator; printable ASCII is a readable subset.
             '.' if !in_class => out.push_str("[ -~]"),
+            // Unbounded repetition makes big value trees (slow) and long strings (over
+            // `maxLength`): a few repeats show the shape just as well.
+            '*' if !in_class => out.push_str("{0,4}"),
+            '+' if !in_class => out.push_str("{1,4}"),
             _ => out.push(c),
         }
     }

@@ -9,7 +9,9 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Value, json};
 
-use super::convert::{Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, strip_annotations};
+use super::convert::{
+    Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, percent_decode, strip_annotations,
+};
 use super::types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 use crate::spec::{Document, SchemaRef, unescape_token};
 
@@ -52,12 +54,14 @@ impl SchemaSet {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The annotated Draft 4 document for a schema (converted once).
+    /// The annotated Draft 4 document for a schema. Kept (`keep`) for [`Self::converted`];
+    /// compiled schemas keep their own copy, so theirs is not cached twice.
     fn annotated(
         &self,
         state: &mut State,
         schema: &SchemaRef,
         dir: Direction,
+        keep: bool,
     ) -> Result<Value, SchemaError> {
         let key = (schema.pointer.clone(), dir);
         if let Some(done) = state.converted.get(&key) {
@@ -70,7 +74,9 @@ impl SchemaSet {
         let result = converter.convert(&self.raw, &schema.pointer);
         let found: Vec<SpecWarning> = converter.warnings.drain(..).collect();
         state.warnings.extend(found);
-        state.converted.insert(key, result.clone());
+        if keep {
+            state.converted.insert(key, result.clone());
+        }
         result
     }
 
@@ -80,35 +86,63 @@ impl SchemaSet {
         schema: &SchemaRef,
         dir: Direction,
     ) -> Result<Arc<CompiledSchema>, SchemaError> {
-        let mut state = self.lock();
+        // Many schemas are a bare `$ref` to the same component (every operation's `default`
+        // error response): compile the component once and share it.
+        let schema = &self.canonical(schema);
         let key = (schema.pointer.clone(), dir);
+        let annotated = {
+            let mut state = self.lock();
+            if let Some(done) = state.compiled.get(&key) {
+                return done.clone();
+            }
+            self.annotated(&mut state, schema, dir, false)
+        };
+        // Building can take a while (Stripe-sized closures): not under the lock, so other
+        // threads compile their schemas meanwhile.
+        let built = annotated.and_then(|annotated| build_checked(annotated, &schema.pointer));
+        let mut state = self.lock();
         if let Some(done) = state.compiled.get(&key) {
             return done.clone();
         }
-        let result = self
-            .annotated(&mut state, schema, dir)
-            .and_then(|annotated| {
-                let (annotated, dropped) = build_checked(annotated, &schema.pointer)?;
-                state.warnings.extend(dropped);
-                let validator = build(&annotated).map_err(|e| SchemaError::Compile {
-                    pointer: schema.pointer.clone(),
-                    message: e.to_string(),
-                })?;
-                Ok(Arc::new(CompiledSchema {
-                    validator,
-                    annotated,
-                    pointer: schema.pointer.clone(),
-                }))
-            });
+        let result = built.map(|(validator, annotated, dropped)| {
+            state.warnings.extend(dropped);
+            Arc::new(CompiledSchema {
+                validator,
+                annotated,
+                pointer: schema.pointer.clone(),
+            })
+        });
         state.compiled.insert(key, result.clone());
         result
+    }
+
+    /// The pointer a bare `$ref` chain ends at (OpenAPI 3.0 ignores a `$ref`'s siblings).
+    fn canonical(&self, schema: &SchemaRef) -> SchemaRef {
+        let mut pointer = schema.pointer.clone();
+        for _ in 0..64 {
+            let next = self
+                .raw
+                .pointer(&pointer)
+                // `nullable` next to a `$ref` changes the schema: not a bare ref.
+                .filter(|node| node.get("nullable") != Some(&Value::Bool(true)))
+                .and_then(|node| node.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .map(percent_decode);
+            match next {
+                Some(target) if self.raw.pointer(&target).is_some() => pointer = target,
+                _ => break,
+            }
+        }
+        SchemaRef { pointer }
     }
 
     /// The Draft 4 schema used for validation, without annotations; `$ref`s point into its own
     /// `definitions`, so it is its own root for generators.
     pub fn converted(&self, schema: &SchemaRef, dir: Direction) -> Result<Value, SchemaError> {
+        let schema = &self.canonical(schema);
         let mut state = self.lock();
-        let mut value = self.annotated(&mut state, schema, dir)?;
+        let mut value = self.annotated(&mut state, schema, dir, true)?;
         strip_annotations(&mut value);
         Ok(value)
     }
@@ -130,22 +164,23 @@ fn build(schema: &Value) -> Result<Validator, ValidationError<'static>> {
 fn build_checked(
     mut annotated: Value,
     pointer: &str,
-) -> Result<(Value, Vec<SpecWarning>), SchemaError> {
-    if build(&annotated).is_ok() {
-        return Ok((annotated, Vec::new()));
-    }
+) -> Result<(Validator, Value, Vec<SpecWarning>), SchemaError> {
+    let first = match build(&annotated) {
+        Ok(validator) => return Ok((validator, annotated, Vec::new())),
+        Err(e) => e.to_string(),
+    };
     let mut dropped = Vec::new();
     drop_bad_patterns(&mut annotated, &mut dropped);
+    let compile_error = |message: String| SchemaError::Compile {
+        pointer: pointer.to_string(),
+        message,
+    };
     if dropped.is_empty() {
         // Not a pattern problem: report the compiler's own words.
-        if let Err(e) = build(&annotated) {
-            return Err(SchemaError::Compile {
-                pointer: pointer.to_string(),
-                message: e.to_string(),
-            });
-        }
+        return Err(compile_error(first));
     }
-    Ok((annotated, dropped))
+    let validator = build(&annotated).map_err(|e| compile_error(e.to_string()))?;
+    Ok((validator, annotated, dropped))
 }
 
 fn drop_bad_patterns(value: &mut Value, dropped: &mut Vec<SpecWarning>) {
@@ -241,7 +276,7 @@ impl CompiledSchema {
             instance_path,
             schema_path,
             spec_pointer,
-            message: truncate(error.to_string()),
+            message: truncate(message(error)),
             observed: Some(error.instance().clone().into_owned()),
         });
     }
@@ -334,6 +369,31 @@ impl CompiledSchema {
         }
         (last_object, pointer)
     }
+}
+
+/// The validator's message, without quoting structures or long strings: those may hold tokens
+/// and secrets, and `observed` carries the value for whoever is allowed to show it.
+fn message(error: &ValidationError<'_>) -> String {
+    let mut text = match error.instance().as_ref() {
+        Value::Object(_) => error.masked_with("the object").to_string(),
+        Value::Array(_) => error.masked_with("the array").to_string(),
+        Value::String(s) if s.chars().count() > 24 => error
+            .masked_with(format!("a string of {} characters", s.chars().count()))
+            .to_string(),
+        _ => error.to_string(),
+    };
+    // `anyOf`/`oneOf` alone says little: add what the closest branch wanted.
+    if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } =
+        error.kind()
+        && let Some(closest) = context
+            .iter()
+            .filter(|e| !e.is_empty())
+            .min_by_key(|e| e.len())
+        && let Some(first) = closest.first()
+    {
+        text.push_str(&format!(" (closest branch: {})", message(first)));
+    }
+    text
 }
 
 fn truncate(mut message: String) -> String {

@@ -191,7 +191,20 @@ impl Converter {
             }
             let name = self.name_for(&target);
             walk.refs.push(target);
-            return Ok(json!({ "$ref": format!("#/definitions/{name}"), POINTER_KEY: at }));
+            let reference = json!({ "$ref": format!("#/definitions/{name}"), POINTER_KEY: at });
+            if m.get("nullable") == Some(&Value::Bool(true)) {
+                // OpenAPI 3.0 ignores a `$ref`'s siblings, but servers send the null the
+                // author meant to allow.
+                self.warn(
+                    at,
+                    "nullable next to $ref (siblings of $ref are ignored in OpenAPI 3.0); null accepted",
+                );
+                return Ok(json!({
+                    POINTER_KEY: at,
+                    "anyOf": [{ POINTER_KEY: at, "type": "null" }, reference],
+                }));
+            }
+            return Ok(reference);
         }
 
         let mut out = Map::new();
@@ -351,6 +364,9 @@ impl Converter {
                                 walk,
                             )?);
                         }
+                        if key == "allOf" {
+                            self.closed_all_of(root, items, at);
+                        }
                         out.insert(key.clone(), Value::Array(converted));
                     }
                     _ => self.warn(&here(), format!("{key} is not a non-empty array; ignored")),
@@ -436,6 +452,41 @@ impl Converter {
             return Ok(nullable(out, at));
         }
         Ok(Value::Object(out))
+    }
+
+    /// A classic mistake: `additionalProperties: false` in one `allOf` part rejects the
+    /// properties the other parts declare. Validation follows JSON Schema; the warning says why
+    /// conforming objects fail.
+    fn closed_all_of(&mut self, root: &Value, parts: &[Value], at: &str) {
+        let parts: Vec<&Value> = parts.iter().map(|p| deref(root, p)).collect();
+        let names = |p: &Value| -> Vec<String> {
+            p.get("properties")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        for (i, part) in parts.iter().enumerate() {
+            if part.get("additionalProperties") != Some(&Value::Bool(false)) {
+                continue;
+            }
+            let own = names(part);
+            let foreign: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .flat_map(|(_, p)| names(p))
+                .filter(|n| !own.contains(n))
+                .collect();
+            if let Some(first) = foreign.first() {
+                self.warn(
+                    &format!("{at}/allOf/{i}"),
+                    format!(
+                        "additionalProperties: false in an allOf part rejects properties other parts declare ({first} and {} more)",
+                        foreign.len() - 1
+                    ),
+                );
+            }
+        }
     }
 
     /// `oneOf` as JSON Schema means "exactly one branch", which documents rarely mean: branches

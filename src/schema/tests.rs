@@ -339,3 +339,83 @@ fn every_auth0_schema_compiles_in_both_directions() {
     }
     assert!(count > 50, "only {count} schemas");
 }
+
+#[test]
+fn nullable_next_to_a_ref_admits_null_with_a_warning() {
+    let d = doc(json!({
+        "Holder": {"type": "object", "properties": {
+            "inner": {"$ref": "#/components/schemas/Inner", "nullable": true},
+        }},
+        "Inner": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}},
+    }));
+    let set = SchemaSet::new(&d);
+    let holder = compiled(&set, "Holder", Direction::Response);
+    assert!(holder.is_valid(&json!({"inner": null})));
+    assert!(holder.is_valid(&json!({"inner": {"x": 1}})));
+    assert!(!holder.is_valid(&json!({"inner": {"x": "1"}})));
+    assert!(
+        set.warnings()
+            .iter()
+            .any(|w| w.pointer == "/components/schemas/Holder/properties/inner")
+    );
+}
+
+#[test]
+fn schema_sets_are_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<SchemaSet>();
+    send_sync::<CompiledSchema>();
+    let d = auth0();
+    let set = std::sync::Arc::new(SchemaSet::new(&d));
+    let schema = token_form_body(&d);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let set = std::sync::Arc::clone(&set);
+            let schema = schema.clone();
+            std::thread::spawn(move || {
+                set.compile(&schema, Direction::Request)
+                    .map(|c| c.is_valid(&json!({})))
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(!h.join().expect("no panic").expect("compiles"));
+    }
+    // One compiled schema, shared.
+    let a = set.compile(&schema, Direction::Request).unwrap();
+    let b = set.compile(&schema, Direction::Request).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+}
+
+#[test]
+fn messages_do_not_quote_structures_or_long_strings() {
+    let d = doc(json!({
+        "Token": {"type": "object", "required": ["access_token", "n"], "properties": {
+            "access_token": {"type": "string", "pattern": "^x"},
+            "n": {"type": "integer"},
+        }},
+        "Either": {"anyOf": [{"type": "integer"}, {"type": "object", "required": ["a"]}]},
+    }));
+    let set = SchemaSet::new(&d);
+    let token = compiled(&set, "Token", Direction::Response);
+    let secret = "eyJhbGciOiJIUzI1NiJ9.secret-payload.signature";
+    let violations = token.validate(&json!({"access_token": secret, "n": "1"}));
+    assert_eq!(violations.len(), 2, "{violations:?}");
+    for v in &violations {
+        assert!(!v.message.contains("secret-payload"), "{}", v.message);
+    }
+    assert_eq!(
+        violations[0].observed,
+        Some(json!(secret)),
+        "the value is kept for the caller"
+    );
+    let missing = token.validate(&json!({"n": 1, "password": "hunter2"}));
+    assert!(
+        !missing[0].message.contains("hunter2"),
+        "{}",
+        missing[0].message
+    );
+    let either = compiled(&set, "Either", Direction::Response);
+    let v = either.validate(&json!({"b": 1}));
+    assert!(v[0].message.contains("closest branch"), "{}", v[0].message);
+}
