@@ -11,11 +11,11 @@ use crate::cli::{Cli, Command, ListArgs, ListFormat, RateLimitProfile, RunArgs, 
 use crate::config::{DEFAULT_SUITE_PATH, EMBEDDED_SUITE, RunConfig, load_spec, random_seed};
 use crate::execute::{Client, ClientOptions, ExecuteError};
 use crate::plan::{Plan, plan};
-use crate::recipe::{DEFAULT_EXAMPLES, RecipeBook};
+use crate::recipe::{DEFAULT_EXAMPLES, RecipeBook, Safety};
 use crate::reference_server::{self, Fault, RateLimits, ServerConfig};
 use crate::report::{self, Redactor};
 use crate::runner::{self, RunContext, RunInfo};
-use crate::runner::{Flows, Pacer};
+use crate::runner::{Flows, Limit, Pacer};
 use crate::schema::SchemaSet;
 use crate::spec::{Document, SpecError};
 use crate::suite::{self, Suite, SuiteError};
@@ -66,9 +66,13 @@ pub fn main_with(cli: Cli) -> Result<u8, AppError> {
 }
 
 /// The plan of a document with the recipes conform has and the suite's settings.
-pub fn plan_document(doc: &Arc<Document>, suite: Option<Arc<Suite>>) -> (Plan, RecipeBook) {
+pub fn plan_document(
+    doc: &Arc<Document>,
+    suite: Option<Arc<Suite>>,
+    safety: Safety,
+) -> (Plan, RecipeBook) {
     let schemas = Arc::new(SchemaSet::new(doc));
-    let recipes = RecipeBook::new(Arc::clone(doc), schemas, suite);
+    let recipes = RecipeBook::new(Arc::clone(doc), schemas, suite, safety);
     let plan = plan(doc, |op, case| recipes.assess(op, case));
     (plan, recipes)
 }
@@ -116,7 +120,7 @@ fn write_list(args: &ListArgs) -> Result<u8, AppError> {
     if let Some(suite) = &suite {
         suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
     }
-    let (plan, _) = plan_document(&doc, suite);
+    let (plan, _) = plan_document(&doc, suite, Safety::default());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -169,8 +173,40 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
     if let Some(suite) = &suite {
         suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
     }
-    let (plan, recipes) = plan_document(&doc, suite.clone());
+    // A live target: anything not on loopback, or whatever the user or suite says is live.
+    let live = args.live
+        || suite.as_ref().and_then(|s| s.file.suite.live) == Some(true)
+        || config
+            .base_url
+            .as_deref()
+            .is_some_and(|url| !is_loopback_url(url));
+    let safety = Safety {
+        live,
+        allow: args.allow.clone(),
+    };
+    let (plan, recipes) = plan_document(&doc, suite.clone(), safety);
     let plan = Arc::new(plan);
+    let examples = args
+        .examples
+        .or(suite.as_ref().and_then(|s| s.file.suite.examples))
+        .unwrap_or(DEFAULT_EXAMPLES)
+        .max(1);
+    let pacer = Pacer::new(doc.operations.iter().filter_map(|op| {
+        let limit = operation_limit(suite.as_deref(), &op.id())?;
+        Some((op.id(), limit))
+    }));
+    let target_name = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| "the embedded reference server".into());
+    let overview = report::plan::Overview::new(&doc, &plan, &recipes, &pacer, examples);
+    if live || args.dry_run {
+        print!("{}", overview.render(&target_name, live));
+    }
+    if args.dry_run {
+        println!("--dry-run: nothing was sent");
+        return Ok(exit_code::OK);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -212,21 +248,6 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
     for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
         redactor.add_secret(secret.clone());
     }
-    let examples = args
-        .examples
-        .or(suite.as_ref().and_then(|s| s.file.suite.examples))
-        .unwrap_or(DEFAULT_EXAMPLES)
-        .max(1);
-    let pacer = Pacer::new(doc.operations.iter().filter_map(|op| {
-        let suite = suite.as_ref()?;
-        let rate = suite
-            .file
-            .operations
-            .get(&op.id())
-            .and_then(|o| o.rate)
-            .or(suite.file.suite.rate)?;
-        Some((op.id(), rate))
-    }));
     let flows = Flows::new(suite.iter().flat_map(|s| s.file.flows.keys().cloned()));
     let warnings: Vec<String> = recipes
         .schemas()
@@ -267,6 +288,9 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
             plan.cases.len(),
             plan.runnable()
         );
+        if !live {
+            println!("{}", overview.summary());
+        }
     }
     for warning in &warnings {
         println!("warning: the document: {warning}");
@@ -355,6 +379,35 @@ fn serve(args: &ServeArgs) -> Result<u8, AppError> {
         })
         .map_err(|e| AppError::Target(format!("reference server: {e}")))?;
     Ok(exit_code::OK)
+}
+
+/// Is the URL's host a loopback address (or `localhost`)?
+pub fn is_loopback_url(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
+}
+
+/// The pace and budget the suite sets for an operation, if any.
+fn operation_limit(suite: Option<&Suite>, op: &str) -> Option<Limit> {
+    let suite = suite?;
+    let settings = suite.file.operations.get(op);
+    let rate = settings.and_then(|o| o.rate).or(suite.file.suite.rate);
+    let budget = settings.and_then(|o| o.budget);
+    if rate.is_none() && budget.is_none() {
+        return None;
+    }
+    Some(Limit {
+        rate,
+        burst: settings.and_then(|o| o.burst).unwrap_or(1).max(1),
+        budget,
+    })
 }
 
 /// The document a suite names, relative to the suite file.

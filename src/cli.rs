@@ -103,6 +103,19 @@ pub struct RunArgs {
     /// Generated examples per generative case (success and invalid-input).
     #[arg(long, value_name = "N")]
     pub examples: Option<u32>,
+    /// Treat the target as a live tenant even on loopback: cases with side effects are skipped
+    /// unless --allow names their class. Any target that is not loopback is live anyway.
+    #[arg(long)]
+    pub live: bool,
+    /// Send cases of this side-effect class to a live target (repeatable): creates-user,
+    /// changes-user, sends-email, sends-sms, enrols-mfa, removes-mfa, revokes-token,
+    /// creates-client, impersonates.
+    #[arg(long = "allow", value_name = "CLASS")]
+    pub allow: Vec<String>,
+    /// Print the plan (what would be sent, how many requests, what is skipped for safety,
+    /// how long it would take) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,

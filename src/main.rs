@@ -8,6 +8,10 @@ use conform::cli::Cli;
 fn main() -> ExitCode {
     // A bug must read as one line and an exit code, not a backtrace (RUST_BACKTRACE may be set).
     std::panic::set_hook(Box::new(|info| {
+        // `conform run | head`: the reader left; stop quietly, as a process killed by SIGPIPE.
+        if info.to_string().contains("Broken pipe") {
+            std::process::exit(141);
+        }
         eprintln!("conform: internal error (a bug, please report it): {info}");
     }));
     let cli = Cli::parse();

@@ -22,6 +22,8 @@ pub enum ExecuteError {
     Transport(String),
     #[error("the run's request budget (--max-requests {0}) is spent")]
     Budget(usize),
+    #[error("the suite's request budget of {0} ({1} requests) is spent")]
+    OperationBudget(String, u32),
 }
 
 /// Settings of a [`Client`].

@@ -61,11 +61,39 @@ pub struct CaseRecipe {
     pub xfail: Option<String>,
 }
 
-/// The recipes of one run: the document, its schemas and the suite.
+/// Side-effect classes an operation can have (`[operations.X] side_effect`).
+pub const SIDE_EFFECTS: &[&str] = &[
+    "none",
+    "issues-token",
+    "creates-user",
+    "changes-user",
+    "sends-email",
+    "sends-sms",
+    "enrols-mfa",
+    "removes-mfa",
+    "revokes-token",
+    "creates-client",
+    "impersonates",
+];
+
+/// Classes sent to a live target without `--allow`: they change nothing that lasts.
+pub const SAFE_SIDE_EFFECTS: &[&str] = &["none", "issues-token"];
+
+/// What may be sent: against a live target, only operations whose side effects are safe or
+/// allowed.
+#[derive(Debug, Clone, Default)]
+pub struct Safety {
+    pub live: bool,
+    /// Classes the user allowed with `--allow`.
+    pub allow: Vec<String>,
+}
+
+/// The recipes of one run: the document, its schemas, the suite and the safety rules.
 pub struct RecipeBook {
     doc: Arc<Document>,
     schemas: Arc<SchemaSet>,
     suite: Option<Arc<Suite>>,
+    safety: Safety,
 }
 
 impl RecipeBook {
@@ -73,11 +101,52 @@ impl RecipeBook {
         doc: Arc<Document>,
         schemas: Arc<SchemaSet>,
         suite: Option<Arc<Suite>>,
+        safety: Safety,
     ) -> RecipeBook {
         RecipeBook {
             doc,
             schemas,
             suite,
+            safety,
+        }
+    }
+
+    pub fn safety(&self) -> &Safety {
+        &self.safety
+    }
+
+    /// The side-effect class the suite gives an operation (`None`: unclassified).
+    pub fn side_effect(&self, op: &Operation) -> Option<&str> {
+        self.suite
+            .as_ref()?
+            .file
+            .operations
+            .get(&op.id())?
+            .side_effect
+            .as_deref()
+    }
+
+    /// Why a case must not be sent to this target, if it must not.
+    pub fn unsafe_reason(&self, op: &Operation) -> Option<String> {
+        if !self.safety.live {
+            return None;
+        }
+        match self.side_effect(op) {
+            Some(class)
+                if SAFE_SIDE_EFFECTS.contains(&class)
+                    || self.safety.allow.iter().any(|a| a == class) =>
+            {
+                None
+            }
+            Some(class) => Some(format!(
+                "skipped for safety: {} has side effect `{class}` on a live target (--allow {class} sends it)",
+                op.id()
+            )),
+            None => Some(format!(
+                "skipped for safety: the side effects of {} are not classified (set `side_effect` in the suite's [operations.{}])",
+                op.id(),
+                op.id()
+            )),
         }
     }
 
@@ -179,6 +248,12 @@ impl RecipeBook {
         let case_settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
         if let Some(reason) = case_settings.and_then(|s| s.skip.clone()) {
             return Err(format!("skipped by the suite: {reason}"));
+        }
+        if let Some(reason) = self.unsafe_reason(op) {
+            return Err(reason);
+        }
+        if let Some(reason) = self.unsafe_reason(op) {
+            return Err(reason);
         }
         let fixed = case_settings.is_some_and(|s| s.fixed);
         let inputs = self.inputs(op, case);

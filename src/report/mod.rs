@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod junit;
+pub mod plan;
 mod redact;
 
 use std::io;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -13,6 +13,7 @@ use tokio::runtime::Handle;
 
 use super::event::RunInfo;
 use super::flows::Flows;
+use super::pace::Pacer;
 use crate::check::Check;
 use crate::execute::{Client, Exchange, ExecuteError, Request};
 use crate::plan::Plan;
@@ -106,7 +107,10 @@ impl RunContext {
             {
                 return Err(ExecuteError::Budget(max));
             }
-            let wait = self.pacer.reserve(pace_key);
+            let wait = self
+                .pacer
+                .reserve(pace_key)
+                .map_err(|budget| ExecuteError::OperationBudget(pace_key.to_string(), budget))?;
             let exchange = self.handle.block_on(async {
                 if !wait.is_zero() {
                     tokio::time::sleep(wait).await;
@@ -148,58 +152,9 @@ fn seed_bytes(seed: u64, key: &str) -> [u8; 32] {
     out
 }
 
-/// Paces requests per operation: never faster than its rate, whatever the concurrency.
-#[derive(Default)]
-pub struct Pacer {
-    /// Operation id → minimum interval between two requests.
-    intervals: HashMap<String, Duration>,
-    next: Mutex<HashMap<String, Instant>>,
-}
-
-impl Pacer {
-    /// `rates`: operation id → requests per second.
-    pub fn new(rates: impl IntoIterator<Item = (String, f64)>) -> Pacer {
-        Pacer {
-            intervals: rates
-                .into_iter()
-                .filter(|(_, r)| *r > 0.0)
-                .map(|(op, r)| (op, Duration::from_secs_f64(1.0 / r)))
-                .collect(),
-            next: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Reserves the next slot of `op` and says how long to wait for it.
-    pub fn reserve(&self, op: &str) -> Duration {
-        let Some(interval) = self.intervals.get(op) else {
-            return Duration::ZERO;
-        };
-        let now = Instant::now();
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = next.get(op).copied().filter(|t| *t > now).unwrap_or(now);
-        next.insert(op.to_string(), slot + *interval);
-        slot - now
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pacer_spaces_requests_by_the_interval() {
-        let pacer = Pacer::new([("op".to_string(), 10.0)]);
-        let waits: Vec<Duration> = (0..4).map(|_| pacer.reserve("op")).collect();
-        assert!(waits[0] < Duration::from_millis(5));
-        for (i, w) in waits.iter().enumerate().skip(1) {
-            let want = Duration::from_millis(100 * i as u64);
-            assert!(
-                *w > want - Duration::from_millis(10) && *w <= want,
-                "wait {i}: {w:?}"
-            );
-        }
-        assert_eq!(pacer.reserve("unpaced"), Duration::ZERO);
-    }
 
     #[test]
     fn seeds_depend_on_seed_and_key() {

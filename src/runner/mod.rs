@@ -6,6 +6,7 @@ mod case;
 mod context;
 mod event;
 mod flows;
+mod pace;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -14,9 +15,10 @@ use std::time::Instant;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 pub use case::run_case;
-pub use context::{Pacer, RunContext};
+pub use context::RunContext;
 pub use event::{CaseResult, Event, Outcome, RunInfo, Totals};
 pub use flows::{Captures, FlowError, Flows};
+pub use pace::{Limit, Pacer};
 
 use crate::plan::Readiness;
 

@@ -116,10 +116,29 @@ pub fn load_str(
         }
         fixtures.insert(name.clone(), resolved);
     }
+    let mut file = file;
+    if let Some(target) = &file.suite.target {
+        let mut lookup = |var: &str| match env(var) {
+            Some(v) => Ok(Value::String(v)),
+            None => {
+                missing.push((var.to_string(), "suite.target".to_string()));
+                Ok(Value::String(String::new()))
+            }
+        };
+        if let Ok(Value::String(expanded)) = super::template::expand(target, &mut lookup) {
+            file.suite.target = Some(expanded);
+        }
+    }
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()
-            .map(|(var, fixture)| format!("{var} (fixtures.{fixture})"))
+            .map(|(var, key)| {
+                if key.contains('.') {
+                    format!("{var} ({key})")
+                } else {
+                    format!("{var} (fixtures.{key})")
+                }
+            })
             .collect();
         return Err(SuiteError {
             file: path.to_path_buf(),
@@ -224,6 +243,20 @@ impl Suite {
                     format!(
                         "no recipe class `{class}` (one of: {})",
                         RECIPE_CLASSES.join(", ")
+                    ),
+                ));
+            }
+        }
+        for (id, settings) in &self.file.operations {
+            if let Some(class) = &settings.side_effect
+                && !crate::recipe::SIDE_EFFECTS.contains(&class.as_str())
+            {
+                return Err(error(
+                    format!("operations.{id}.side_effect"),
+                    class,
+                    format!(
+                        "no side-effect class `{class}` (one of: {})",
+                        crate::recipe::SIDE_EFFECTS.join(", ")
                     ),
                 ));
             }

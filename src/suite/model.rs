@@ -150,8 +150,10 @@ with_inputs! {
 pub struct OperationSettings {
     /// What calling it does beyond answering (`none`, `creates-user`, `sends-email`, ...).
     pub side_effect: Option<String>,
-    /// At most this many requests per second to this operation.
+    /// At most this many requests per second to this operation, sustained.
     pub rate: Option<f64>,
+    /// Requests that may go at once before `rate` applies (Auth0's "burst").
+    pub burst: Option<u32>,
     /// At most this many requests to this operation in a run.
     pub budget: Option<u32>,
 }
