@@ -38,12 +38,19 @@ async fn faulty(fault: Fault) -> RunningServer {
 }
 
 fn http() -> reqwest::Client {
-    init();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client builds")
+    // Building a client is costly (TLS configuration); each test runs on its own thread with its
+    // own runtime, so one client per thread shares connections only within a test.
+    thread_local! {
+        static CLIENT: reqwest::Client = {
+            init();
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client builds")
+        };
+    }
+    CLIENT.with(Clone::clone)
 }
 
 /// The document as JSON, loaded once.
@@ -2455,6 +2462,34 @@ async fn flow_code_pkce_userinfo_refresh_revoke() {
     // JWKS publishes the signing key named in the token header.
     let jwks = call("GET", "/.well-known/jwks.json").send(&s).await.json();
     assert_eq!(jwks["keys"][0]["kid"], conform::reference_server::KEY_ID);
+    // The access token verifies (RS256) against the published key, and names our issuer.
+    {
+        use base64::Engine;
+        let b64u = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let n = b64u
+            .decode(jwks["keys"][0]["n"].as_str().expect("n"))
+            .expect("n b64");
+        let e = b64u
+            .decode(jwks["keys"][0]["e"].as_str().expect("e"))
+            .expect("e b64");
+        let (signing_input, sig) = at.rsplit_once('.').expect("jws");
+        let sig = b64u.decode(sig).expect("sig b64");
+        ring::signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                signing_input.as_bytes(),
+                &sig,
+            )
+            .expect("signature verifies");
+        let claims: Value = serde_json::from_slice(
+            &b64u
+                .decode(signing_input.split('.').nth(1).expect("claims"))
+                .expect("claims b64"),
+        )
+        .expect("claims json");
+        assert_eq!(claims["iss"], format!("{}/", s.base_url()));
+        assert_eq!(claims["sub"], "auth0|user-plain");
+    }
     let disco = call("GET", "/.well-known/openid-configuration")
         .send(&s)
         .await
@@ -3211,12 +3246,33 @@ fn property_arbitrary_bodies_never_500_nor_reset() {
             arb_json(),
             0..content_types.len(),
             any::<bool>(),
+            ".{0,24}",
+            proptest::collection::vec((".{0,8}", ".{0,16}"), 0..4),
         );
-        let result = runner.run(&strategy, |(bytes, value, ct, use_json)| {
+        let result = runner.run(&strategy, |(bytes, value, ct, use_json, id, query)| {
+            // Arbitrary path ids and query parameters too, percent-encoded as a client would.
+            let mut target = match template.find('{') {
+                Some(open) if !id.is_empty() => {
+                    let close = template[open..]
+                        .find('}')
+                        .map_or(template.len(), |c| open + c + 1);
+                    let encoded: String =
+                        url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+                    format!("{}{}{}", &template[..open], encoded, &template[close..])
+                }
+                _ => path.to_string(),
+            };
+            if !query.is_empty() {
+                let mut ser = url::form_urlencoded::Serializer::new(String::new());
+                for (k, v) in &query {
+                    ser.append_pair(k, v);
+                }
+                target = format!("{target}?{}", ser.finish());
+            }
             let c = if use_json {
-                call(m, path).json(value.clone())
+                call(m, target).json(value.clone())
             } else {
-                call(m, path).raw(
+                call(m, target).raw(
                     content_types[ct],
                     String::from_utf8_lossy(&bytes).into_owned(),
                 )
@@ -3259,4 +3315,80 @@ fn property_arbitrary_bodies_never_500_nor_reset() {
         }
     }
     rt.block_on(s.shutdown());
+}
+
+#[tokio::test]
+async fn every_operation_answers_429_from_a_throttled_client_ip() {
+    let s = server_with(ServerConfig {
+        rate_limits: RateLimits::uniform(1, Duration::from_secs(60)),
+        ..ServerConfig::default()
+    })
+    .await;
+    let throttled = reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (template, method, path) in OPS {
+        let c = call(upper(method), path);
+        let first = c.send_with(&throttled, &s.base_url()).await;
+        assert_ne!(
+            first.status, 429,
+            "{template}: first request is within budget"
+        );
+        let r = c.send_with(&throttled, &s.base_url()).await;
+        assert_eq!(r.status, 429, "{template}");
+        assert_conforms(template, method, &r);
+        assert!(r.header("retry-after").is_some());
+    }
+}
+
+#[tokio::test]
+async fn hostile_requests_get_documented_4xx_never_5xx() {
+    let s = server().await;
+    // A body over the 1 MiB cap.
+    let big = "a".repeat(2 * 1024 * 1024);
+    expect(
+        &s,
+        "/oauth/token",
+        call("POST", "/oauth/token").raw("application/x-www-form-urlencoded", big),
+        400,
+        Some("invalid_request"),
+    )
+    .await;
+    // A path segment that is not UTF-8 once decoded.
+    let r = call("GET", "/samlp/%FF%FE").send(&s).await;
+    assert_eq!(r.status, 400);
+    // A header value that is not visible ASCII.
+    let r = http()
+        .get(format!("{}/userinfo", s.base_url()))
+        .header(
+            "access_token",
+            reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe").expect("opaque header"),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 400);
+    // HEAD is not a documented method.
+    let r = call("HEAD", "/userinfo").send(&s).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow").as_deref(), Some("GET"));
+    // JSON of the wrong shape.
+    expect(
+        &s,
+        "/dbconnections/signup",
+        call("POST", "/dbconnections/signup").raw("application/json", "[1,2,3]"),
+        400,
+        Some("invalid_request"),
+    )
+    .await;
+    expect(
+        &s,
+        "/mfa/challenge",
+        call("POST", "/mfa/challenge").raw("application/json", "null"),
+        400,
+        Some("invalid_request"),
+    )
+    .await;
 }

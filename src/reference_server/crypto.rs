@@ -165,8 +165,8 @@ mod tests {
     #[test]
     fn pkce_matches_rfc_7636_vector() {
         assert_eq!(
-            pkce_s256("dBjftJeZ4CVP-mJ0kmcmg4ZKPuOC0eNMTPTRjSxaEe8"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t3URWbyEGWEhyp4s"
+            pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

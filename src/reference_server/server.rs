@@ -29,6 +29,7 @@ pub const SIMULATE_HEADER: &str = "x-conform-simulate-status";
 const MAX_BODY: usize = 1 << 20;
 
 /// A server running in the background on 127.0.0.1. Dropping it stops it.
+#[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
@@ -63,12 +64,11 @@ impl RunningServer {
 }
 
 impl Drop for RunningServer {
+    /// Stops accepting at once; in-flight requests finish in the background (a `Drop` cannot
+    /// wait). Use [`RunningServer::shutdown`] to wait for the server to be gone.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
         }
     }
 }

@@ -75,9 +75,10 @@ impl Redactor {
         let names = SENSITIVE_NAMES.join("|");
         let headers = SENSITIVE_HEADERS.join("|");
         let keyed = vec![
-            // JSON: "name": "value"
+            // JSON: "name": "value", also inside a JSON string (\"name\":\"value\") and cut
+            // short by an excerpt; a value ends at a quote or a backslash
             Regex::new(&format!(
-                r##"(?i)("(?:{names})"\s*:\s*")((?:[^"\\]|\\.)*)(")"##
+                r##"(?i)(\\?"(?:{names})\\?"\s*:\s*\\?")([^"\\\r\n]*)()"##
             ))
             .unwrap(),
             // query, form, URL fragment: name=value
@@ -96,8 +97,8 @@ impl Redactor {
                 r##"(?i)(\(\s*"(?:{names})"\s*,\s*")((?:[^"\\]|\\.)*)(")"##
             ))
             .unwrap(),
-            // anything shaped like a JWT
-            Regex::new(r"()(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)()").unwrap(),
+            // anything shaped like a JWT, even cut short after its header
+            Regex::new(r"()(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)()").unwrap(),
         ];
         Redactor {
             literals: Arc::new(RwLock::new(Vec::new())),
@@ -164,6 +165,16 @@ mod tests {
 http://x/cb?code=AUTHCODE&state=xyz eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"#,
         );
         assert!(r.redact("Error code: 501").contains("501"));
+        let escaped = r.redact(r#"{"body": "{\"access_token\":\"tok-9\",\"scope\":\"openid\"}"}"#);
+        assert!(
+            !escaped.contains("tok-9") && escaped.contains("openid"),
+            "{escaped}"
+        );
+        let cut = r.redact("\"id_token\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIi…\nnext line");
+        assert!(
+            !cut.contains("eyJ") && cut.ends_with("\nnext line"),
+            "{cut}"
+        );
         for secret in [
             "s3cr3t", "hunter22", "rt-1", "tok-123", "AUTHCODE", "eyJhbGci",
         ] {

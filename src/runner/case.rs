@@ -23,7 +23,7 @@ use crate::spec::{Operation, ParamLocation, StatusSpec};
 type Failing = (Exchange, Vec<Violation>, Option<String>);
 
 /// Requests of a rate-limit burst sent at once.
-const BURST_WAVE: usize = 25;
+const BURST_WAVE: usize = 100;
 
 /// What one example ended with.
 enum Verdict {

@@ -42,8 +42,8 @@ pub struct RunContext {
     /// Requests sent in this run, and the cap (`--max-requests`).
     pub sent: AtomicUsize,
     pub max_requests: Option<usize>,
-    /// Counter behind `${unique}`.
-    pub unique: AtomicUsize,
+    /// Uses of `${unique}` so far, per case.
+    pub unique: Mutex<HashMap<String, usize>>,
 }
 
 impl RunContext {
@@ -70,6 +70,15 @@ impl RunContext {
             config,
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(self.info.seed, key)),
         )
+    }
+
+    /// The next `${unique}` value of `scope` (a case id): from the seed, the scope and a count.
+    pub fn unique_value(&self, scope: &str) -> String {
+        let mut uses = self.unique.lock().unwrap_or_else(|e| e.into_inner());
+        let n = uses.entry(scope.to_string()).or_default();
+        *n += 1;
+        let bytes = seed_bytes(self.info.seed, &format!("{scope}#{n}"));
+        bytes[..6].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// One value of `strategy`, deterministic for (seed, key).

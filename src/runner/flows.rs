@@ -77,13 +77,11 @@ impl RunContext {
                         .ok_or_else(|| format!("no fixture `{fixture}` for a TOTP secret"))
                         .and_then(|secret| crate::suite::totp_now(&secret))
                         .map(Value::String),
-                    // A value no earlier request of this run (or of a run with another seed) used.
-                    ["unique"] => Ok(Value::String(format!(
-                        "{:x}{:04x}",
-                        self.info.seed & 0xffff_ffff,
-                        self.unique
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                    ))),
+                    // A value no other use in this run (or in a run with another seed) gets; the
+                    // same for the same seed and case, so runs stay reproducible.
+                    ["unique"] => Ok(Value::String(
+                        self.unique_value(case.map_or("", |c| c.id.as_str())),
+                    )),
                     ["status"] => Ok(Value::String(
                         case.map(|c| c.status.to_string()).unwrap_or_default(),
                     )),

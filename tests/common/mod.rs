@@ -84,6 +84,10 @@ pub fn report_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Full runs of one test binary take turns: on a 2-core machine, concurrent full runs slow the
+/// reference server enough to blur timing-based cases (rate-limit bursts).
+pub static FULL_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs the conform binary from the repository root with `args`.
 pub fn conform(name: &str, args: &[&str]) -> Run {
     let report_dir = report_dir(name);

@@ -24,13 +24,21 @@ pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
                 "redirect_uris must be a non-empty array of URLs.",
             )
         })?;
-    if let Some(bad) = uris.iter().find(|u| url::Url::parse(u).is_err()) {
-        return Err(Reply::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_redirect_uri",
-            &format!("{bad} is not a valid URL."),
-        ));
+    // Stored in their serialised (ASCII) form so they are always valid Location headers.
+    let mut normalised = Vec::with_capacity(uris.len());
+    for u in &uris {
+        match url::Url::parse(u) {
+            Ok(parsed) => normalised.push(parsed.to_string()),
+            Err(_) => {
+                return Err(Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_redirect_uri",
+                    &format!("{u} is not a valid URL."),
+                ));
+            }
+        }
     }
+    let uris = normalised;
     let method = p
         .str("token_endpoint_auth_method")?
         .unwrap_or_else(|| "client_secret_post".into());
