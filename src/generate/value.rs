@@ -679,6 +679,14 @@ fn object(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<V
     for (name, schema) in props {
         let name = name.clone();
         let is_required = required.contains(&name);
+        // `readOnly` in a request schema, `writeOnly` in a response one: not sent by this side.
+        let one_sided = super::shape::deref(schema, root).is_some_and(|(p, _)| {
+            p.get("readOnly") == Some(&Value::Bool(true))
+                || p.get("writeOnly") == Some(&Value::Bool(true))
+        });
+        if one_sided && !is_required {
+            continue;
+        }
         let generated = if is_required || !shallow {
             node(schema, root, depth + 1)
         } else {

@@ -283,6 +283,14 @@ impl Converter {
                     }
                     _ => self.warn(&here(), format!("{key} is not a string; ignored")),
                 },
+                // Kept as annotations (Draft 4 ignores them) so generators leave out what this
+                // side never sends.
+                "readOnly" if self.dir == Direction::Request && val == &Value::Bool(true) => {
+                    out.insert(key.clone(), val.clone());
+                }
+                "writeOnly" if self.dir == Direction::Response && val == &Value::Bool(true) => {
+                    out.insert(key.clone(), val.clone());
+                }
                 "uniqueItems" => match val {
                     Value::Bool(_) => {
                         out.insert(key.clone(), val.clone());

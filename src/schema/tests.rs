@@ -99,6 +99,20 @@ fn read_only_and_write_only_are_not_required_on_their_side() {
         "writeOnly stays required in requests"
     );
     assert!(response.is_valid(&json!({"id": "1", "name": "n"})));
+    // Generators leave out what a side never sends.
+    let converted = set
+        .converted(&component("User"), Direction::Request)
+        .unwrap();
+    assert_eq!(converted["properties"]["id"]["readOnly"], json!(true));
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = crate::generate::valid(&converted, &converted);
+    for _ in 0..32 {
+        let value = proptest::strategy::ValueTree::current(
+            &proptest::strategy::Strategy::new_tree(&strategy, &mut runner).unwrap(),
+        );
+        assert!(value.get("id").is_none(), "{value}");
+        assert!(request.is_valid(&value), "{value}");
+    }
     assert!(
         !response.is_valid(&json!({"password": "p", "name": "n"})),
         "readOnly stays required in responses"
