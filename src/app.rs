@@ -169,10 +169,14 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         seed: args.seed.unwrap_or_else(random_seed),
         timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
     };
-    let doc = Arc::new(load_spec(config.spec.as_deref())?);
+    let mut doc = load_spec(config.spec.as_deref())?;
+    let mut patches = Vec::new();
     if let Some(suite) = &suite {
+        doc = suite.patch(&doc)?;
+        patches = suite.patch_notes();
         suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
     }
+    let doc = Arc::new(doc);
     // A live target: anything not on loopback, or whatever the user or suite says is live.
     let live = args.live
         || suite.as_ref().and_then(|s| s.file.suite.live) == Some(true)
@@ -202,6 +206,9 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
     let overview = report::plan::Overview::new(&doc, &plan, &recipes, &pacer, examples);
     if live || args.dry_run {
         print!("{}", overview.render(&target_name, live));
+        for patch in &patches {
+            println!("patched: {patch}");
+        }
     }
     if args.dry_run {
         println!("--dry-run: nothing was sent");
@@ -243,6 +250,7 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         base_url: base_url.clone(),
         seed: config.seed,
         embedded_server: config.base_url.is_none(),
+        patches: patches.clone(),
     };
     let redactor = Redactor::new();
     for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
@@ -291,6 +299,9 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         if !live {
             println!("{}", overview.summary());
         }
+    }
+    for patch in &patches {
+        println!("patched: {patch}");
     }
     for warning in &warnings {
         println!("warning: the document: {warning}");

@@ -126,6 +126,44 @@ impl RecipeBook {
             .as_deref()
     }
 
+    /// A flow the case needs that calls an operation this target must not get.
+    fn unsafe_flow(&self, op: &Operation, case: &Case) -> Option<String> {
+        let suite = self.suite.as_ref()?;
+        if !self.safety.live {
+            return None;
+        }
+        let mut pending: Vec<String> = flow_references(&self.inputs(op, case));
+        if let Some(settings) = suite.file.cases.get(&case.id) {
+            pending.extend(settings.verify.iter().cloned());
+        }
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(name) = pending.pop() {
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let Some(flow) = suite.file.flows.get(&name) else {
+                continue;
+            };
+            for step in &flow.steps {
+                pending.extend(flow_references(&step.inputs()));
+                let Some(step_op) = step
+                    .operation
+                    .as_ref()
+                    .and_then(|id| self.doc.operations.iter().find(|o| o.id() == *id))
+                else {
+                    continue;
+                };
+                if let Some(reason) = self.unsafe_reason(step_op) {
+                    return Some(format!(
+                        "{reason}; the case needs flow `{name}`, which calls it"
+                    ));
+                }
+            }
+        }
+        None
+    }
+
     /// Why a case must not be sent to this target, if it must not.
     pub fn unsafe_reason(&self, op: &Operation) -> Option<String> {
         if !self.safety.live {
@@ -252,7 +290,13 @@ impl RecipeBook {
         if let Some(reason) = self.unsafe_reason(op) {
             return Err(reason);
         }
+        if let Some(reason) = self.unsafe_flow(op, case) {
+            return Err(reason);
+        }
         if let Some(reason) = self.unsafe_reason(op) {
+            return Err(reason);
+        }
+        if let Some(reason) = self.unsafe_flow(op, case) {
             return Err(reason);
         }
         let fixed = case_settings.is_some_and(|s| s.fixed);
@@ -381,4 +425,33 @@ pub fn undeclared_method(op: &Operation) -> Option<Method> {
     METHOD_NOT_ALLOWED_CANDIDATES
         .into_iter()
         .find(|m| !op.path_methods.contains(m))
+}
+
+/// Flows named by `${flows.NAME.VAR}` anywhere in the inputs.
+fn flow_references(inputs: &Inputs) -> Vec<String> {
+    let mut texts: Vec<String> = inputs
+        .headers
+        .values()
+        .chain(inputs.query.values())
+        .cloned()
+        .collect();
+    texts.extend(inputs.body.iter().cloned());
+    fn strings(v: &toml::Value, out: &mut Vec<String>) {
+        match v {
+            toml::Value::String(s) => out.push(s.clone()),
+            toml::Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            toml::Value::Table(t) => t.values().for_each(|i| strings(i, out)),
+            _ => {}
+        }
+    }
+    inputs.inputs.values().for_each(|v| strings(v, &mut texts));
+    texts
+        .iter()
+        .flat_map(|t| crate::suite::references(t))
+        .filter_map(|r| {
+            r.strip_prefix("flows.")
+                .and_then(|r| r.split('.').next())
+                .map(String::from)
+        })
+        .collect()
 }

@@ -49,6 +49,7 @@ pub(crate) enum Op {
     Jwks,
     Discovery,
     Outbox,
+    Requests,
     DeviceApprove,
 }
 
@@ -87,6 +88,7 @@ impl Op {
             Op::Jwks => "/.well-known/jwks.json",
             Op::Discovery => "/.well-known/openid-configuration",
             Op::Outbox => "/__reference/outbox",
+            Op::Requests => "/__reference/requests",
             Op::DeviceApprove => "/__reference/device/approve",
         }
     }
@@ -105,7 +107,8 @@ impl Op {
             | Op::WsfedMetadata
             | Op::Jwks
             | Op::Discovery
-            | Op::Outbox => Method::GET,
+            | Op::Outbox
+            | Op::Requests => Method::GET,
             Op::MfaAuthenticatorsDelete(_) => Method::DELETE,
             _ => Method::POST,
         }
@@ -115,7 +118,7 @@ impl Op {
     pub fn documented(&self) -> bool {
         !matches!(
             self,
-            Op::Jwks | Op::Discovery | Op::Outbox | Op::DeviceApprove
+            Op::Jwks | Op::Discovery | Op::Outbox | Op::Requests | Op::DeviceApprove
         )
     }
 
@@ -171,6 +174,7 @@ pub(crate) fn route(path: &str) -> Result<Option<Op>, ()> {
         [".well-known", "jwks.json"] => Some(Op::Jwks),
         [".well-known", "openid-configuration"] => Some(Op::Discovery),
         ["__reference", "outbox"] => Some(Op::Outbox),
+        ["__reference", "requests"] => Some(Op::Requests),
         ["__reference", "device", "approve"] => Some(Op::DeviceApprove),
         _ => None,
     })

@@ -99,6 +99,7 @@ pub async fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
         rate_limits: config.rate_limits.clone(),
         base_url: format!("http://{addr}"),
         state: Mutex::new(state),
+        log: super::state::RequestLog::new(),
     });
     let app = Router::new().fallback(entry).with_state(shared);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -140,6 +141,7 @@ async fn entry(
             let query = url::form_urlencoded::parse(raw_query.as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
+            let (method, path) = (parts.method.to_string(), parts.uri.path().to_string());
             let req = Req {
                 method: parts.method,
                 path: parts.uri.path().to_string(),
@@ -149,7 +151,12 @@ async fn entry(
                 body: bytes.to_vec(),
                 peer: peer.ip(),
             };
-            router::handle(&sh, req).await
+            let reply = router::handle(&sh, req).await;
+            if !path.starts_with("/__reference/") {
+                sh.log
+                    .record(&method, &path, reply.status.as_u16(), peer.ip());
+            }
+            reply
         }
     };
     into_response(reply)

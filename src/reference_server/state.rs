@@ -36,6 +36,42 @@ pub(crate) struct Shared {
     pub rate_limits: RateLimits,
     pub base_url: String,
     pub state: Mutex<State>,
+    /// Every request answered (outside `/__reference/`), for tests that check what a client sent.
+    pub log: RequestLog,
+}
+
+/// The server's own record of requests: method, path, status, milliseconds since start.
+pub(crate) struct RequestLog {
+    started: std::time::Instant,
+    entries: Mutex<std::collections::VecDeque<serde_json::Value>>,
+}
+
+impl RequestLog {
+    /// Entries kept; older ones are dropped so a long `conform serve` stays small.
+    const CAPACITY: usize = 100_000;
+
+    pub fn new() -> RequestLog {
+        RequestLog {
+            started: std::time::Instant::now(),
+            entries: Mutex::new(std::collections::VecDeque::new()),
+        }
+    }
+
+    pub fn record(&self, method: &str, path: &str, status: u16, peer: std::net::IpAddr) {
+        let at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(serde_json::json!({
+            "method": method, "path": path, "status": status, "at_ms": at_ms, "peer": peer.to_string(),
+        }));
+    }
+
+    pub fn snapshot(&self) -> serde_json::Value {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        serde_json::Value::Array(entries.iter().cloned().collect())
+    }
 }
 
 impl Shared {

@@ -18,6 +18,8 @@ pub struct RunInfo {
     pub seed: u64,
     /// Whether the target is conform's embedded reference server.
     pub embedded_server: bool,
+    /// The suite's changes to the document, with their reasons.
+    pub patches: Vec<String>,
 }
 
 /// How a case ended.

@@ -3,6 +3,7 @@
 
 mod load;
 mod model;
+mod patch;
 mod template;
 mod totp;
 

@@ -39,6 +39,10 @@ pub(crate) async fn dispatch(sh: &Shared, op: &Op, req: &Req) -> Reply {
         Op::Jwks => Ok(clients::jwks(sh)),
         Op::Discovery => Ok(clients::discovery(sh)),
         Op::Outbox => Ok(clients::outbox(sh)),
+        Op::Requests => Ok(super::super::http::Reply::json(
+            axum::http::StatusCode::OK,
+            &sh.log.snapshot(),
+        )),
         Op::DeviceApprove => clients::device_approve(sh, req),
     };
     result.unwrap_or_else(|e| e)
