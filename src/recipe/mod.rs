@@ -284,7 +284,12 @@ impl RecipeBook {
     /// nothing can provoke it.
     fn shape(&self, op: &Operation, case: &Case) -> Result<(Shape, Option<String>), String> {
         let case_settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
-        if let Some(reason) = case_settings.and_then(|s| s.skip.clone()) {
+        let op_skip = self
+            .suite
+            .as_ref()
+            .and_then(|s| s.file.operations.get(&op.id()))
+            .and_then(|o| o.skip.clone());
+        if let Some(reason) = case_settings.and_then(|s| s.skip.clone()).or(op_skip) {
             return Err(format!("skipped by the suite: {reason}"));
         }
         if let Some(reason) = self.unsafe_reason(op) {

@@ -156,6 +156,8 @@ pub struct OperationSettings {
     pub burst: Option<u32>,
     /// At most this many requests to this operation in a run.
     pub budget: Option<u32>,
+    /// Do not run any case of this operation, with why (e.g. the tenant lacks the feature).
+    pub skip: Option<String>,
 }
 }
 
