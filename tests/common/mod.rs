@@ -109,3 +109,69 @@ pub fn conform(name: &str, args: &[&str]) -> Run {
         report_dir,
     }
 }
+
+/// GET `url` (plain HTTP on loopback) and parse the JSON body: for the reference server's
+/// `/__reference/` endpoints.
+pub fn get_json(url: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+}
+
+/// The reference server's request log: (method, path, status, milliseconds).
+pub fn request_log(base_url: &str) -> Vec<(String, String, u16, f64)> {
+    get_json(&format!("{base_url}/__reference/requests"))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap_or_default().to_string(),
+                e["path"].as_str().unwrap_or_default().to_string(),
+                e["status"].as_u64().unwrap_or_default() as u16,
+                e["at_ms"].as_f64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the conform binary with extra environment variables.
+pub fn conform_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let report_dir = report_dir(name);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .arg("--report-dir")
+        .arg(&report_dir)
+        .env_remove("CONFORM_SPEC")
+        .env_remove("CONFORM_BASE_URL")
+        .env_remove("CONFORM_SEED");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("run conform");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        report_dir,
+    }
+}
