@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::cli::{Cli, Command, ListArgs, ListFormat, RateLimitProfile, RunArgs, ServeArgs};
+use crate::cli::{
+    Cli, Command, LintArgs, ListArgs, ListFormat, RateLimitProfile, RunArgs, ServeArgs,
+};
 use crate::config::{DEFAULT_SUITE_PATH, EMBEDDED_SUITE, RunConfig, load_spec, random_seed};
 use crate::execute::{Client, ClientOptions, ExecuteError};
 use crate::plan::{Plan, plan};
@@ -62,6 +64,7 @@ pub fn main_with(cli: Cli) -> Result<u8, AppError> {
         Command::List(args) => list(&args),
         Command::Run(args) => run(&args),
         Command::Serve(args) => serve(&args),
+        Command::Lint(args) => lint(&args),
     }
 }
 
@@ -257,11 +260,9 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         redactor.add_secret(secret.clone());
     }
     let flows = Flows::new(suite.iter().flat_map(|s| s.file.flows.keys().cloned()));
-    let warnings: Vec<String> = recipes
-        .schemas()
-        .warnings()
+    let warnings: Vec<String> = crate::lint::lint(&doc, recipes.schemas())
         .iter()
-        .map(|w| format!("#{}: {}", w.pointer, w.message))
+        .map(|w| w.to_string())
         .collect();
     let cx = Arc::new(RunContext {
         doc: Arc::clone(&doc),
@@ -335,6 +336,38 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         totals.errors,
         totals.selected(),
     ))
+}
+
+fn lint(args: &LintArgs) -> Result<u8, AppError> {
+    let suite = match &args.suite {
+        Some(path) => Some(suite::load(path)?),
+        None => None,
+    };
+    let mut doc = load_spec(
+        args.spec
+            .spec
+            .clone()
+            .or_else(|| suite_spec(suite.as_ref()))
+            .as_deref(),
+    )?;
+    if let Some(suite) = &suite {
+        doc = suite.patch(&doc)?;
+        for note in suite.patch_notes() {
+            println!("patched: {note}");
+        }
+    }
+    let schemas = SchemaSet::new(&doc);
+    let warnings = crate::lint::lint(&doc, &schemas);
+    for warning in &warnings {
+        println!("warning: {}: {warning}", doc.source.display());
+    }
+    println!(
+        "{} warning{} in {}",
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" },
+        doc.source.display()
+    );
+    Ok(exit_code::OK)
 }
 
 fn serve(args: &ServeArgs) -> Result<u8, AppError> {

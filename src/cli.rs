@@ -27,6 +27,17 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Serve the reference Auth0 Authentication API on 127.0.0.1 until Ctrl-C.
     Serve(ServeArgs),
+    /// List the document's problems conform works around (spec warnings).
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Apply this suite's patches first.
+    #[arg(long, env = "CONFORM_SUITE", value_name = "FILE")]
+    pub suite: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

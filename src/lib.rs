@@ -14,6 +14,7 @@ pub mod config;
 pub mod execute;
 pub mod exit_code;
 pub mod generate;
+pub mod lint;
 pub mod plan;
 pub mod recipe;
 pub mod reference_server;

@@ -79,3 +79,23 @@ fn recursive_schemas_load_and_plan() {
     assert_eq!(stdout.lines().count(), 1);
     assert!(stdout.contains("GET /tree → 200"), "{stdout}");
 }
+
+#[test]
+fn lint_lists_what_conform_works_around() {
+    let out = Command::new(BIN)
+        .args(["lint"])
+        .env_remove("CONFORM_SPEC")
+        .output()
+        .expect("run conform");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("#/paths/~1oauth~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema/oneOf: oneOf branches overlap"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("#/paths/~1userinfo/get/parameters/0: userinfo passes a credential in a header named `access_token`"), "{stdout}");
+    assert!(
+        stdout.contains("4 warnings in spec/auth0-authentication.yaml"),
+        "{stdout}"
+    );
+}
