@@ -36,22 +36,8 @@ enum Verdict {
 pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
     let started = Instant::now();
     let op = &cx.doc.operations[case.operation];
-    let mut result = CaseResult {
-        id: case.id.clone(),
-        name: case.display.clone(),
-        operation: op.id(),
-        status: case.status.to_string(),
-        recipe: case.recipe,
-        outcome: Outcome::Passed,
-        duration: Default::default(),
-        requests: 0,
-        exchange: None,
-        curl: None,
-        rerun: cx.rerun_command(&case.id),
-        violation_sought: None,
-        sent: Vec::new(),
-        note: None,
-    };
+    let mut result = blank_result(cx, case, Outcome::Passed);
+
     if let Readiness::Ignored(reason) = &case.readiness {
         result.outcome = Outcome::Ignored {
             reason: reason.clone(),
@@ -95,6 +81,26 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
     }
     result.duration = started.elapsed();
     result
+}
+
+/// A case's result before anything was sent: ids, names and the rerun command.
+pub(crate) fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        name: case.display.clone(),
+        operation: cx.doc.operations[case.operation].id(),
+        status: case.status.to_string(),
+        recipe: case.recipe,
+        outcome,
+        duration: Default::default(),
+        requests: 0,
+        exchange: None,
+        curl: None,
+        rerun: cx.rerun_command(&case.id),
+        violation_sought: None,
+        sent: Vec::new(),
+        note: None,
+    }
 }
 
 fn set_exchange(cx: &RunContext, result: &mut CaseResult, exchange: Exchange) {

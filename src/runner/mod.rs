@@ -132,23 +132,7 @@ fn verdict(result: &CaseResult, cx: &RunContext) -> Result<Completion, Failed> {
 }
 
 fn skeleton(cx: &RunContext, index: usize, outcome: Outcome) -> CaseResult {
-    let case = &cx.plan.cases[index];
-    CaseResult {
-        id: case.id.clone(),
-        name: case.display.clone(),
-        operation: cx.doc.operations[case.operation].id(),
-        status: case.status.to_string(),
-        recipe: case.recipe,
-        outcome,
-        duration: Default::default(),
-        requests: 0,
-        exchange: None,
-        curl: None,
-        rerun: cx.rerun_command(&case.id),
-        violation_sought: None,
-        sent: Vec::new(),
-        note: None,
-    }
+    case::blank_result(cx, &cx.plan.cases[index], outcome)
 }
 
 fn panicked(cx: &RunContext, index: usize, panic: Box<dyn std::any::Any + Send>) -> CaseResult {

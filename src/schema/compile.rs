@@ -9,11 +9,9 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Value, json};
 
-use super::convert::{
-    Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, percent_decode, strip_annotations,
-};
+use super::convert::{Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, strip_annotations};
 use super::types::{Direction, SchemaError, SchemaViolation, SpecWarning};
-use crate::spec::{Document, SchemaRef, unescape_token};
+use crate::spec::{Document, SchemaRef, percent_decode, unescape_token};
 
 /// Messages longer than this are cut: an error that quotes a whole instance helps nobody.
 const MAX_MESSAGE: usize = 400;

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::spec::percent_decode;
 use serde_json::{Map, Value, json};
 
 use super::types::{Direction, SchemaError, SpecWarning};
@@ -771,30 +772,6 @@ fn single_value(schema: &Value) -> Option<Value> {
 
 fn requires(branch: &Value, key: &str) -> bool {
     matches!(branch.get("required"), Some(Value::Array(r)) if r.iter().any(|n| n == key))
-}
-
-/// URI fragments may percent-encode characters (`%7B` for `{`); JSON pointers do not.
-pub(crate) fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// Removes the `x-conform-*` annotations: what generators and humans should see.

@@ -4,8 +4,8 @@ mod compile;
 mod convert;
 mod types;
 
+pub(crate) use crate::spec::percent_decode;
 pub use compile::{CompiledSchema, SchemaSet};
-pub(crate) use convert::percent_decode;
 pub use types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 
 #[cfg(test)]

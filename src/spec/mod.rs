@@ -15,3 +15,4 @@ pub use model::{
     Response, SchemaRef, StatusSpec,
 };
 pub use pointer::{escape_token, pointer_from_tokens, unescape_token};
+pub(crate) use resolve::percent_decode;
