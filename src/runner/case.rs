@@ -9,7 +9,7 @@ use proptest::test_runner::{TestCaseError, TestError};
 use super::context::RunContext;
 use super::event::{CaseResult, Outcome};
 use super::flows::FlowError;
-use crate::check::{CheckContext, Violation, run_all};
+use crate::check::Violation;
 use crate::execute::{Exchange, Request};
 use crate::generate::GeneratedRequest;
 use crate::plan::{Case, Readiness};
@@ -172,7 +172,7 @@ fn run_recipe(
     let required = cx.required_body(op, plan.media_type());
     let expect_429 = recipe.expected == StatusSpec::Code(429);
     let check = |exchange: Exchange| -> Verdict {
-        let violations = check_exchange(cx, op, recipe.expected, &exchange);
+        let violations = cx.check(op, recipe.expected, &exchange);
         if violations.is_empty() {
             Verdict::Pass(exchange)
         } else {
@@ -327,7 +327,7 @@ fn run_recipe(
                         Ok(())
                     }
                     Ok(exchange) => {
-                        let violations = check_exchange(cx, op, recipe.expected, &exchange);
+                        let violations = cx.check(op, recipe.expected, &exchange);
                         if violations.is_empty() {
                             *last_pass.borrow_mut() = Some(exchange);
                             Ok(())
@@ -359,21 +359,6 @@ fn run_recipe(
             }
         }
     }
-}
-
-fn check_exchange(
-    cx: &RunContext,
-    op: &Operation,
-    expected: StatusSpec,
-    exchange: &Exchange,
-) -> Vec<Violation> {
-    let check_cx = CheckContext {
-        operation: op,
-        expected,
-        exchange,
-        schemas: cx.recipes.schemas(),
-    };
-    run_all(&cx.checks, &check_cx)
 }
 
 /// One line per request sent, for the report and the same-seed comparison.

@@ -82,6 +82,22 @@ impl RunContext {
         bytes[..6].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Every check of the run on one exchange.
+    pub fn check(
+        &self,
+        op: &crate::spec::Operation,
+        expected: crate::spec::StatusSpec,
+        exchange: &Exchange,
+    ) -> Vec<crate::check::Violation> {
+        let cx = crate::check::CheckContext {
+            operation: op,
+            expected,
+            exchange,
+            schemas: self.recipes.schemas(),
+        };
+        crate::check::run_all(&self.checks, &cx)
+    }
+
     /// One value of `strategy`, deterministic for (seed, key).
     pub fn sample<S: Strategy>(&self, strategy: &S, key: &str) -> Result<S::Value, String> {
         let mut runner = self.test_runner(key, 1);

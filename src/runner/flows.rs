@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::context::RunContext;
-use crate::check::{CheckContext, Violation, run_all};
+use crate::check::Violation;
 use crate::execute::Exchange;
 use crate::plan::Case;
 use crate::recipe::{Keep, ResolvedInputs, finish, required_properties};
@@ -327,13 +327,7 @@ impl RunContext {
         } else {
             StatusSpec::Range(2)
         });
-        let cx = CheckContext {
-            operation: op,
-            expected,
-            exchange,
-            schemas: self.recipes.schemas(),
-        };
-        run_all(&self.checks, &cx)
+        self.check(op, expected, exchange)
     }
 
     /// Required top-level body properties of an operation's body in `media_type`.

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use conform::reference_server::{self, Fault, RunningServer, ServerConfig};
 
@@ -90,24 +90,7 @@ pub static FULL_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs the conform binary from the repository root with `args`.
 pub fn conform(name: &str, args: &[&str]) -> Run {
-    let report_dir = report_dir(name);
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .arg("--report-dir")
-        .arg(&report_dir)
-        .env_remove("CONFORM_SPEC")
-        .env_remove("CONFORM_BASE_URL")
-        .env_remove("CONFORM_SEED")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run conform");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        report_dir,
-    }
+    conform_env(name, args, &[("NO_COLOR", "1")])
 }
 
 /// GET `url` (plain HTTP on loopback) and parse the JSON body: for the reference server's
