@@ -136,3 +136,41 @@ fn fifty_seeds_against_the_clean_reference_server() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_generic_401_leaves_out_the_credentials_the_suite_names() {
+    let server = common::server(&[]);
+    let run = full_run(
+        "credentials",
+        &[
+            "run",
+            "--suite",
+            "tests/fixtures/suites/credentials.toml",
+            "--base-url",
+            &server.base_url,
+            "--seed",
+            "1",
+            "userinfo/",
+        ],
+    );
+    let cases = cases(&run);
+    let by_id = |id: &str| {
+        cases
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(by_id("userinfo/200")["outcome"], "passed", "{}", run.stdout);
+    let unauthenticated = by_id("userinfo/401");
+    assert_eq!(unauthenticated["outcome"], "passed", "{}", run.stdout);
+    let sent = unauthenticated["sent"].as_array().expect("sent").clone();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        !sent[0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("access_token"),
+        "{sent:?}"
+    );
+}

@@ -233,6 +233,28 @@ impl RecipeBook {
         inputs
     }
 
+    /// The operation's inputs (parameters, or values the suite pins for it) that the suite marks
+    /// as credentials (`[suite] credentials`): what the generic 401 recipe leaves out.
+    fn credential_inputs(&self, op: &Operation) -> Vec<String> {
+        let Some(suite) = &self.suite else {
+            return Vec::new();
+        };
+        let pinned = suite
+            .file
+            .operations
+            .get(&op.id())
+            .map(|o| o.inputs.clone())
+            .unwrap_or_default();
+        suite
+            .file
+            .suite
+            .credentials
+            .iter()
+            .filter(|c| op.parameters.iter().any(|p| p.name == **c) || pinned.contains_key(*c))
+            .cloned()
+            .collect()
+    }
+
     /// Did the suite give this case (or its class) inputs of its own?
     fn has_case_inputs(&self, case: &Case) -> bool {
         let given = |i: &Inputs| {
@@ -269,9 +291,14 @@ impl RecipeBook {
         let op = &self.doc.operations[case.operation];
         let (shape, _) = self.shape(op, case)?;
         let settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
+        let mut inputs = self.inputs(op, case);
+        if case.recipe == Recipe::Unauthenticated && !self.has_case_inputs(case) {
+            // The generic 401: the credentials the suite names are left out of the request.
+            inputs.omit.extend(self.credential_inputs(op));
+        }
         Ok(CaseRecipe {
             shape,
-            inputs: self.inputs(op, case),
+            inputs,
             expected: settings
                 .and_then(|s| s.expect_status)
                 .map_or(case.status, StatusSpec::Code),
@@ -344,13 +371,7 @@ impl RecipeBook {
             }
             Recipe::Unauthenticated => {
                 plan()?;
-                let credentials = self
-                    .suite
-                    .as_ref()
-                    .map(|s| s.file.suite.credentials.clone())
-                    .unwrap_or_default();
-                let has_credential = op.parameters.iter().any(|p| credentials.contains(&p.name));
-                if own_inputs || has_credential {
+                if own_inputs || !self.credential_inputs(op).is_empty() {
                     Shape::Minimal
                 } else {
                     return Err("no credentials to remove or spoil: the document declares no security for this operation and no suite names its credential inputs".into());

@@ -76,11 +76,18 @@ pub fn render(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> io
 
 /// junit-report has no `<properties>`: add ours (seed, document, target) to every `<testsuite>`.
 fn insert_properties(xml: Vec<u8>, info: &RunInfo, clean: &dyn Fn(&str) -> String) -> Vec<u8> {
-    let props = [
-        ("seed", info.seed.to_string()),
-        ("spec", info.spec.clone()),
-        ("base_url", info.base_url.clone()),
+    let mut props = vec![
+        ("seed".to_string(), info.seed.to_string()),
+        ("spec".to_string(), info.spec.clone()),
+        ("base_url".to_string(), info.base_url.clone()),
     ];
+    // The suite's changes to the document, so a reader knows what was tested.
+    props.extend(
+        info.patches
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("patch.{i}"), p.clone())),
+    );
     let mut block = String::from("<properties>");
     for (name, value) in props {
         block.push_str(&format!(
