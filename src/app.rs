@@ -284,6 +284,7 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         pacer,
         sent: Default::default(),
         max_requests: args.max_requests,
+        partition: args.partition,
         unique: Default::default(),
     });
     if !args.test.list {
@@ -474,5 +475,6 @@ fn rerun_prefix(config: &RunConfig, suite: Option<&std::path::Path>) -> String {
     if let Some(url) = &config.base_url {
         cmd.push_str(&format!(" --base-url '{url}'"));
     }
+    // --exact picks one case, whatever shard it was in: no --partition in the rerun command.
     cmd
 }

@@ -127,6 +127,10 @@ pub struct RunArgs {
     /// how long it would take) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run one shard of the cases, to split a run across CI machines: count:K/N (every N-th case
+    /// from the K-th) or hash:K/N (by case id, stable as cases are added).
+    #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(crate::plan::Partition))]
+    pub partition: Option<crate::plan::Partition>,
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,

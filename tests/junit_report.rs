@@ -115,3 +115,45 @@ fn filtered_cases_are_left_out_and_an_empty_selection_exits_4() {
     let none = common::conform("junit-none", &["run", "--seed", "1", "no-such-case"]);
     assert_eq!(none.code, 4, "{}\n{}", none.stdout, none.stderr);
 }
+
+#[test]
+fn partitions_split_the_cases_between_ci_machines() {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for shard in 1..=3 {
+        let run = common::conform(
+            &format!("shard-{shard}"),
+            &[
+                "run",
+                "--seed",
+                "9",
+                "--partition",
+                &format!("hash:{shard}/3"),
+                "-q",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        let xml = run.junit();
+        let suites = junit_parser::from_reader(std::io::BufReader::new(xml.as_bytes()))
+            .expect("junit.xml parses");
+        for case in suites.suites.iter().flat_map(|s| s.cases.iter()) {
+            total += 1;
+            seen.insert(case.name.clone());
+        }
+        assert_eq!(
+            run.json()["totals"]["filtered_out"]
+                .as_u64()
+                .map(|n| n > 150),
+            Some(true)
+        );
+    }
+    assert_eq!(total, 280, "every case in exactly one shard");
+    assert_eq!(seen.len(), 280);
+    let bad = common::conform("shard-bad", &["run", "--partition", "count:4/3"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("K must be between 1 and N"),
+        "{}",
+        bad.stderr
+    );
+}

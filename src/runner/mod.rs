@@ -67,6 +67,10 @@ pub fn run(args: &Arguments, cx: Arc<RunContext>) -> RunOutput {
     let mut trials = Vec::with_capacity(cx.plan.cases.len());
     let mut not_run = Vec::new();
     for (index, case) in cx.plan.cases.iter().enumerate() {
+        if cx.partition.is_some_and(|p| !p.contains(index, &case.id)) {
+            not_run.push((index, Outcome::FilteredOut));
+            continue;
+        }
         let (cx2, sink2) = (Arc::clone(&cx), Arc::clone(&sink));
         let trial = Trial::ignorable_test(case.id.clone(), move || {
             let case = &cx2.plan.cases[index];
