@@ -17,7 +17,7 @@ use crate::recipe::{DEFAULT_EXAMPLES, RecipeBook, Safety};
 use crate::reference_server::{self, Fault, RateLimits, ServerConfig};
 use crate::report::{self, Redactor};
 use crate::runner::{self, RunContext, RunInfo};
-use crate::runner::{Flows, Limit, Pacer};
+use crate::runner::{Baseline, Flows, Limit, Pacer};
 use crate::schema::SchemaSet;
 use crate::spec::{Document, SpecError};
 use crate::suite::{self, Suite, SuiteError};
@@ -44,6 +44,12 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    #[error("baseline {path}")]
+    Baseline {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("could not write to the console")]
     Console(#[source] std::io::Error),
 }
@@ -51,7 +57,9 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Spec(_) | AppError::Suite(_) => exit_code::BAD_INPUT,
+            AppError::Spec(_) | AppError::Suite(_) | AppError::Baseline { .. } => {
+                exit_code::BAD_INPUT
+            }
             AppError::Usage(_) => exit_code::USAGE,
             _ => exit_code::HARNESS_ERRORS,
         }
@@ -285,6 +293,13 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         sent: Default::default(),
         max_requests: args.max_requests,
         partition: args.partition,
+        baseline: match &args.baseline {
+            Some(path) => Some(Baseline::load(path).map_err(|source| AppError::Baseline {
+                path: path.clone(),
+                source,
+            })?),
+            None => None,
+        },
         unique: Default::default(),
     });
     if !args.test.list {
@@ -329,6 +344,47 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
         },
     )?;
     println!("reports: {} and {}", junit.display(), json.display());
+    if let Some(path) = &args.save_baseline {
+        let baseline = Baseline::from_results(&results);
+        baseline.save(path).map_err(|source| AppError::Baseline {
+            path: path.clone(),
+            source,
+        })?;
+        println!(
+            "baseline: {} known failures written to {}",
+            baseline.known_failures.len(),
+            path.display()
+        );
+    }
+    if let Some(baseline) = args.baseline.as_ref().and_then(|p| Baseline::load(p).ok()) {
+        let known = results
+            .iter()
+            .filter(|r| {
+                r.note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("known failure"))
+            })
+            .count();
+        let fixed: Vec<&str> = results
+            .iter()
+            .filter(|r| {
+                matches!(r.outcome, runner::Outcome::Passed)
+                    && baseline.known_failures.contains_key(&r.id)
+            })
+            .map(|r| r.id.as_str())
+            .collect();
+        println!(
+            "baseline: {known} known failures, {} new failures",
+            totals.failed
+        );
+        if !fixed.is_empty() {
+            println!(
+                "baseline: {} cases in the baseline pass now (remove them, e.g. --save-baseline): {}",
+                fixed.len(),
+                fixed.join(", ")
+            );
+        }
+    }
     if let Some(server) = embedded {
         runtime.block_on(server.shutdown());
     }

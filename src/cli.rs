@@ -127,6 +127,13 @@ pub struct RunArgs {
     /// how long it would take) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Known failures: cases failing as this file records are reported as ignored ("known
+    /// failure") and do not fail the run; a new failure still does.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write this run's failures as a baseline file (never over a file conform did not write).
+    #[arg(long, value_name = "FILE")]
+    pub save_baseline: Option<PathBuf>,
     /// Run one shard of the cases, to split a run across CI machines: count:K/N (every N-th case
     /// from the K-th) or hash:K/N (by case id, stable as cases are added).
     #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(crate::plan::Partition))]

@@ -174,3 +174,99 @@ fn the_generic_401_leaves_out_the_credentials_the_suite_names() {
         "{sent:?}"
     );
 }
+
+#[test]
+fn a_baseline_keeps_known_failures_from_failing_the_run_but_not_new_ones() {
+    let baseline = common::report_dir("baseline-file").with_extension("json");
+    let _ = std::fs::remove_file(&baseline);
+    let baseline_arg = baseline.to_string_lossy().to_string();
+    let faulty = common::server(&[Fault::MissingAllowHeader]);
+    let args = |url: &str, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "run",
+            "--suite",
+            "suites/reference.toml",
+            "--base-url",
+            url,
+            "--seed",
+            "3",
+            "logout",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run_with = |name: &str, a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        full_run(name, &refs)
+    };
+    // Today's failures become the baseline.
+    let first = run_with(
+        "baseline-save",
+        args(&faulty.base_url, &["--save-baseline", &baseline_arg]),
+    );
+    assert_eq!(first.code, 1, "{}", first.stdout);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let known = saved["known_failures"]
+        .as_object()
+        .expect("known_failures")
+        .clone();
+    assert!(
+        known.contains_key("logout/405") && known.contains_key("oidc_logout/405"),
+        "{known:?}"
+    );
+
+    // The same failures again: the run passes, and says why.
+    let again = run_with(
+        "baseline-again",
+        args(&faulty.base_url, &["--baseline", &baseline_arg]),
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(
+        again.stdout.contains(&format!(
+            "baseline: {} known failures, 0 new failures",
+            known.len()
+        )),
+        "{}",
+        again.stdout
+    );
+
+    // A new failure still fails the run.
+    let other = common::server(&[Fault::NotFoundFor405, Fault::RedirectWithoutLocation]);
+    let worse = run_with(
+        "baseline-worse",
+        args(
+            &other.base_url,
+            &["--baseline", &baseline_arg, "--include-ignored"],
+        ),
+    );
+    assert_eq!(worse.code, 1, "{}", worse.stdout);
+
+    // Fixed cases are named so the baseline stays true.
+    let clean = common::server(&[]);
+    let fixed = run_with(
+        "baseline-fixed",
+        args(&clean.base_url, &["--baseline", &baseline_arg]),
+    );
+    assert_eq!(fixed.code, 0, "{}", fixed.stdout);
+    assert!(
+        fixed.stdout.contains("cases in the baseline pass now"),
+        "{}",
+        fixed.stdout
+    );
+
+    // conform never overwrites a file it did not write.
+    let foreign = common::report_dir("baseline-foreign").with_extension("json");
+    std::fs::write(&foreign, "my notes").unwrap();
+    let refused = run_with(
+        "baseline-refused",
+        args(
+            &faulty.base_url,
+            &["--save-baseline", &foreign.to_string_lossy()],
+        ),
+    );
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "my notes");
+}

@@ -43,6 +43,8 @@ pub struct RunContext {
     /// Requests sent in this run, and the cap (`--max-requests`).
     pub sent: AtomicUsize,
     pub max_requests: Option<usize>,
+    /// Known failures (`--baseline`): reported, not failing the run.
+    pub baseline: Option<super::Baseline>,
     /// The shard of the plan this run takes (`--partition`).
     pub partition: Option<crate::plan::Partition>,
     /// Uses of `${unique}` so far, per case.

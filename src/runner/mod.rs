@@ -2,6 +2,7 @@
 //! collects one [`CaseResult`] per case as events. It never prints; libtest-mimic's printer is the
 //! console reporter, and the other reporters read the events.
 
+mod baseline;
 mod case;
 mod context;
 mod event;
@@ -14,6 +15,7 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
+pub use baseline::Baseline;
 pub use case::run_case;
 pub use context::RunContext;
 pub use event::{CaseResult, Event, Outcome, RunInfo, Totals};
@@ -75,7 +77,10 @@ pub fn run(args: &Arguments, cx: Arc<RunContext>) -> RunOutput {
         let trial = Trial::ignorable_test(case.id.clone(), move || {
             let case = &cx2.plan.cases[index];
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_case(&cx2, case)));
-            let result = outcome.unwrap_or_else(|panic| panicked(&cx2, index, panic));
+            let mut result = outcome.unwrap_or_else(|panic| panicked(&cx2, index, panic));
+            if let Some(baseline) = &cx2.baseline {
+                baseline.absorb(&mut result);
+            }
             let verdict = verdict(&result, &cx2);
             sink2.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
             verdict
