@@ -343,7 +343,19 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
             source,
         },
     )?;
-    println!("reports: {} and {}", junit.display(), json.display());
+    let html = config.report_dir.join("conform.html");
+    report::html::write(&html, &info, &totals, &warnings, &results, &redactor).map_err(
+        |source| AppError::Report {
+            path: html.clone(),
+            source,
+        },
+    )?;
+    println!(
+        "reports: {}, {} and {}",
+        junit.display(),
+        json.display(),
+        html.display()
+    );
     if let Some(path) = &args.save_baseline {
         let baseline = Baseline::from_results(&results);
         baseline.save(path).map_err(|source| AppError::Baseline {

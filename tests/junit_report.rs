@@ -157,3 +157,51 @@ fn partitions_split_the_cases_between_ci_machines() {
         bad.stderr
     );
 }
+
+#[test]
+fn the_html_report_escapes_everything() {
+    // A hostile document and an unreachable target: names and error messages carry markup.
+    let run = common::conform(
+        "html-injection",
+        &[
+            "run",
+            "--spec",
+            "tests/fixtures/injection.yaml",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(
+        run.code, 5,
+        "only harness errors\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    let html = std::fs::read_to_string(run.report_dir.join("conform.html")).expect("conform.html");
+    assert!(
+        !html.contains("<script>") && !html.contains("<img"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("class=\"error\""),
+        "the unreachable target is an error: {html}"
+    );
+    let xml = run.junit();
+    let suites = junit_parser::from_reader(std::io::BufReader::new(xml.as_bytes()))
+        .expect("junit.xml parses");
+    let case = &suites.suites[0].cases[0];
+    assert!(
+        matches!(case.status, junit_parser::TestStatus::Error(_)),
+        "{:?}",
+        case.status
+    );
+}

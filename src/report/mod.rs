@@ -1,6 +1,7 @@
 //! Reporters: consumers of the runner's events. The console is libtest-mimic's printer (libtest
-//! output users know); JUnit XML and JSON files are written from the collected results.
+//! output users know); JUnit XML, JSON and HTML files are written from the collected results.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod plan;
