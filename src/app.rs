@@ -329,33 +329,17 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
     }
     let results = output.results();
     let totals = output.totals();
-    let junit = config.report_dir.join("junit.xml");
-    report::junit::write(&junit, &info, &results, &redactor).map_err(|source| {
-        AppError::Report {
-            path: junit.clone(),
-            source,
-        }
-    })?;
-    let json = config.report_dir.join("conform.json");
-    report::json::write(&json, &info, &totals, &warnings, &results, &redactor).map_err(
-        |source| AppError::Report {
-            path: json.clone(),
-            source,
-        },
-    )?;
-    let html = config.report_dir.join("conform.html");
-    report::html::write(&html, &info, &totals, &warnings, &results, &redactor).map_err(
-        |source| AppError::Report {
-            path: html.clone(),
-            source,
-        },
-    )?;
-    println!(
-        "reports: {}, {} and {}",
-        junit.display(),
-        json.display(),
-        html.display()
-    );
+    let report = report::RunReport {
+        info: &info,
+        totals: &totals,
+        warnings: &warnings,
+        results: &results,
+        redactor: &redactor,
+    };
+    let written = report::write_all(&config.report_dir, &report)
+        .map_err(|(path, source)| AppError::Report { path, source })?;
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    println!("reports: {}", names.join(", "));
     if let Some(path) = &args.save_baseline {
         let baseline = Baseline::from_results(&results);
         baseline.save(path).map_err(|source| AppError::Baseline {

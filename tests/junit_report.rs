@@ -11,6 +11,7 @@ use junit_parser::TestStatus;
 fn junit_splits_failures_errors_and_skips() {
     // 405 answers without Allow are contract failures; /userinfo answering after 3 s with a
     // 1 s timeout is a harness error.
+    let _turn = common::FULL_RUN.lock().unwrap_or_else(|e| e.into_inner());
     let server = common::server(&[Fault::MissingAllowHeader, Fault::SlowResponse]);
     let run = common::conform(
         "junit",
@@ -118,6 +119,7 @@ fn filtered_cases_are_left_out_and_an_empty_selection_exits_4() {
 
 #[test]
 fn partitions_split_the_cases_between_ci_machines() {
+    let _turn = common::FULL_RUN.lock().unwrap_or_else(|e| e.into_inner());
     let mut seen = std::collections::BTreeSet::new();
     let mut total = 0;
     for shard in 1..=3 {

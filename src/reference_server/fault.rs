@@ -65,7 +65,7 @@ faults! {
     TruncatedJson => "truncated-json",
         "oauth_token 200: the JSON body is cut in half (invalid JSON with application/json).";
     SlowResponse => "slow-response",
-        "userinfo (every status): each answer is delayed by 3 seconds.";
+        "userinfo (every status): each answer is delayed by 6 seconds.";
     MissingResponseField => "missing-response-field",
         "oauth_device_code 200: the device_code field is omitted (the document marks nothing required, so only flows notice).";
     ExtraStatusOnNotFound => "extra-status-on-not-found",

@@ -198,7 +198,7 @@ pub(crate) async fn handle(sh: &Shared, req: Req) -> Reply {
     let mut reply = handle_op(sh, &op, &req).await;
     apply_answer_faults(sh, &op, &mut reply);
     if sh.has(Fault::SlowResponse) && op == Op::Userinfo {
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(Duration::from_secs(6)).await;
     }
     reply
 }

@@ -1,12 +1,8 @@
 //! The HTML reporter: `reports/conform.html`, one self-contained page (no scripts, no external
 //! resources) with the run, the totals and every case; every string is escaped.
 
+use crate::runner::Outcome;
 use std::fmt::Write as _;
-use std::io;
-use std::path::Path;
-
-use super::redact::Redactor;
-use crate::runner::{CaseResult, Outcome, RunInfo, Totals};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -25,13 +21,14 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The page, secrets masked.
-pub fn render(
-    info: &RunInfo,
-    totals: &Totals,
-    warnings: &[String],
-    results: &[CaseResult],
-    redactor: &Redactor,
-) -> String {
+pub fn render(report: &super::RunReport<'_>) -> String {
+    let super::RunReport {
+        info,
+        totals,
+        warnings,
+        results,
+        redactor,
+    } = report;
     let e = |s: &str| escape(&redactor.redact(s));
     let mut page = String::new();
     let _ = write!(
@@ -58,7 +55,7 @@ pub fn render(
     for patch in &info.patches {
         let _ = writeln!(page, "<p>patched: {}</p>", e(patch));
     }
-    for warning in warnings {
+    for warning in warnings.iter() {
         let _ = writeln!(page, "<p>warning: {}</p>", e(warning));
     }
     page.push_str("<table><tr><th>case</th><th>outcome</th><th>details</th></tr>\n");
@@ -92,20 +89,6 @@ pub fn render(
     }
     page.push_str("</table>\n</body></html>\n");
     page
-}
-
-pub fn write(
-    path: &Path,
-    info: &RunInfo,
-    totals: &Totals,
-    warnings: &[String],
-    results: &[CaseResult],
-    redactor: &Redactor,
-) -> io::Result<()> {
-    super::write_atomically(
-        path,
-        render(info, totals, warnings, results, redactor).as_bytes(),
-    )
 }
 
 #[cfg(test)]

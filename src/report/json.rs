@@ -1,11 +1,7 @@
 //! The JSON reporter: `reports/conform.json`, the whole run as one document for other tools.
 
-use std::io;
-use std::path::Path;
-
 use serde::Serialize;
 
-use super::redact::Redactor;
 use crate::runner::{CaseResult, RunInfo, Totals};
 
 #[derive(Serialize)]
@@ -18,35 +14,15 @@ struct JsonReport<'a> {
 }
 
 /// The run as pretty JSON, secrets masked.
-pub fn render(
-    info: &RunInfo,
-    totals: &Totals,
-    warnings: &[String],
-    results: &[CaseResult],
-    redactor: &Redactor,
-) -> String {
-    let report = JsonReport {
+pub fn render(report: &super::RunReport<'_>) -> String {
+    let json = JsonReport {
         conform_version: env!("CARGO_PKG_VERSION"),
-        run: info,
-        totals,
-        warnings,
-        cases: results,
+        run: report.info,
+        totals: report.totals,
+        warnings: report.warnings,
+        cases: report.results,
     };
     let text =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    redactor.redact(&text)
-}
-
-pub fn write(
-    path: &Path,
-    info: &RunInfo,
-    totals: &Totals,
-    warnings: &[String],
-    results: &[CaseResult],
-    redactor: &Redactor,
-) -> io::Result<()> {
-    super::write_atomically(
-        path,
-        render(info, totals, warnings, results, redactor).as_bytes(),
-    )
+        serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    report.redactor.redact(&text)
 }

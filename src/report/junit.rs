@@ -3,23 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::Path;
 
 use junit_report::{Duration as JDuration, Report, TestCase, TestSuite};
 
 use super::redact::Redactor;
 use crate::runner::{CaseResult, Outcome, RunInfo};
-
-/// Writes `results` as JUnit XML to `path`.
-pub fn write(
-    path: &Path,
-    info: &RunInfo,
-    results: &[CaseResult],
-    redactor: &Redactor,
-) -> io::Result<()> {
-    let bytes = render(info, results, redactor)?;
-    super::write_atomically(path, &bytes)
-}
 
 /// The JUnit XML document, as bytes.
 pub fn render(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> io::Result<Vec<u8>> {
