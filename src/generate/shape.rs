@@ -1,6 +1,7 @@
 //! Schema shapes for generators: `$ref`s followed, `allOf` merged into one schema, so the value
 //! generators only ever see one node with plain keywords (plus `anyOf`/`oneOf` branches).
 
+use super::value::types_of;
 use serde_json::{Map, Value, json};
 
 /// `$ref` hops followed before a chain is treated as unsatisfiable (the converter never
@@ -48,19 +49,6 @@ fn flatten_inner(node: &Value, root: &Value, level: usize) -> Option<(Value, usi
     Some((out, hops))
 }
 
-fn types(schema: &Value) -> Option<Vec<String>> {
-    match schema.get("type") {
-        Some(Value::String(t)) => Some(vec![t.clone()]),
-        Some(Value::Array(ts)) => Some(
-            ts.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 /// Both schemas at once, as one schema (nested conflicts become `allOf`, resolved when that
 /// node is generated).
 pub(crate) fn merge(a: &Value, b: &Value) -> Option<Value> {
@@ -79,7 +67,10 @@ pub(crate) fn merge(a: &Value, b: &Value) -> Option<Value> {
         };
         match key.as_str() {
             "type" => {
-                let (ta, tb) = (types(a).unwrap_or_default(), types(b).unwrap_or_default());
+                let (ta, tb) = (
+                    types_of(a).unwrap_or_default(),
+                    types_of(b).unwrap_or_default(),
+                );
                 let mut both: Vec<String> = Vec::new();
                 for t in &ta {
                     let keep =

@@ -250,18 +250,7 @@ pub(crate) fn infer_types(s: &Value) -> Vec<String> {
     vec![t.into()]
 }
 
-pub(crate) fn has_type(v: &Value, t: &str) -> bool {
-    match t {
-        "null" => v.is_null(),
-        "boolean" => v.is_boolean(),
-        "integer" => v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0),
-        "number" => v.is_number(),
-        "string" => v.is_string(),
-        "array" => v.is_array(),
-        "object" => v.is_object(),
-        _ => false,
-    }
-}
+pub(crate) use crate::schema::has_type;
 
 /// The inclusive integer range a schema allows, or `None` when empty.
 pub(crate) fn integer_range(s: &Value) -> Option<(i64, i64)> {

@@ -584,7 +584,8 @@ impl Converter {
     }
 }
 
-fn has_type(v: &Value, t: &str) -> bool {
+/// Is `v` of JSON Schema type `t`? (An integral float counts as an integer, as in Draft 4.)
+pub(crate) fn has_type(v: &Value, t: &str) -> bool {
     match t {
         "null" => v.is_null(),
         "boolean" => v.is_boolean(),
