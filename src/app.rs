@@ -129,7 +129,7 @@ fn write_list(args: &ListArgs) -> Result<u8, AppError> {
             .as_deref(),
     )?);
     if let Some(suite) = &suite {
-        suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
+        suite.check_against(&doc)?;
     }
     let (plan, _) = plan_document(&doc, suite, Safety::default());
     let stdout = std::io::stdout();
@@ -185,7 +185,7 @@ fn run(args: &RunArgs) -> Result<u8, AppError> {
     if let Some(suite) = &suite {
         doc = suite.patch(&doc)?;
         patches = suite.patch_notes();
-        suite.check_against(&doc, std::fs::read_to_string(&suite.path).ok().as_deref())?;
+        suite.check_against(&doc)?;
     }
     let doc = Arc::new(doc);
     // A live target: anything not on loopback, or whatever the user or suite says is live.

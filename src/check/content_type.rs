@@ -56,12 +56,7 @@ impl Check for ContentType {
 
 /// Does a documented media range (`application/json`, `text/*`, `*/*`) cover `actual`?
 pub fn media_matches(documented: &str, actual: &str) -> bool {
-    let documented = documented
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let documented = crate::generate::encode::essence(documented);
     let (d_type, d_sub) = documented.split_once('/').unwrap_or((&documented, "*"));
     let (a_type, a_sub) = actual.split_once('/').unwrap_or((actual, ""));
     (d_type == "*" || d_type == a_type) && (d_sub == "*" || d_sub == a_sub)

@@ -111,13 +111,8 @@ impl Response {
 
     /// The media type of the body without parameters, lower-cased (`application/json`).
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type").map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
+        self.header("content-type")
+            .map(crate::generate::encode::essence)
     }
 }
 

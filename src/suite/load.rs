@@ -59,6 +59,8 @@ pub struct Suite {
     pub fixtures: IndexMap<String, Value>,
     /// Values of the fixtures marked secret.
     pub secrets: Vec<String>,
+    /// The file as read, to point errors found later at their line.
+    pub text: String,
 }
 
 /// Reads the suite at `path`.
@@ -157,6 +159,7 @@ pub fn load_str(
         file,
         fixtures,
         secrets,
+        text: text.to_string(),
     };
     suite.check_references(text)?;
     Ok(suite)
@@ -220,7 +223,8 @@ impl Suite {
     }
 
     /// Operation ids, case ids and flow steps must exist in the document.
-    pub fn check_against(&self, doc: &Document, text: Option<&str>) -> Result<(), SuiteError> {
+    pub fn check_against(&self, doc: &Document) -> Result<(), SuiteError> {
+        let text = Some(self.text.as_str());
         let ids: Vec<String> = doc.operations.iter().map(|o| o.id()).collect();
         let statuses = |op: &str| -> Vec<String> {
             doc.operations
