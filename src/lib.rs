@@ -17,7 +17,9 @@ pub mod generate;
 pub mod lint;
 pub mod plan;
 pub mod recipe;
-pub mod reference_server;
+/// The embedded reference server (the `reference` feature, on by default).
+#[cfg(feature = "reference")]
+pub use conform_reference as reference_server;
 pub mod report;
 pub mod runner;
 pub mod schema;

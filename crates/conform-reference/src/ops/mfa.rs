@@ -4,9 +4,9 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::reference_server::crypto::now_unix;
-use crate::reference_server::http::{Reply, Req};
-use crate::reference_server::state::{
+use crate::crypto::now_unix;
+use crate::http::{Reply, Req};
+use crate::state::{
     AccessRec, Authenticator, OobTx, Shared, Subject, authenticate_client, bearer_from,
     invalid_token, lookup_access,
 };

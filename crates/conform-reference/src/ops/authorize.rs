@@ -3,8 +3,8 @@
 
 use axum::http::StatusCode;
 
-use crate::reference_server::http::{Reply, Req, with_query};
-use crate::reference_server::state::{
+use crate::http::{Reply, Req, with_query};
+use crate::state::{
     CodeGrant, Shared, grant_scopes, issue_user_tokens, split_scope,
 };
 

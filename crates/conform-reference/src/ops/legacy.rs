@@ -4,13 +4,13 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::reference_server::crypto::now_unix;
-use crate::reference_server::http::{Reply, Req, with_query};
-use crate::reference_server::state::{
+use crate::crypto::now_unix;
+use crate::http::{Reply, Req, with_query};
+use crate::state::{
     Shared, Subject, bearer_from, grant_scopes, invalid_token, issue_user_tokens, lookup_access,
     profile_claims, split_scope,
 };
-use crate::reference_server::tenant::Client;
+use crate::tenant::Client;
 
 fn body_client(sh: &Shared, id: &str) -> Result<Client, Reply> {
     sh.lock()

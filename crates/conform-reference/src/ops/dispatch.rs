@@ -1,8 +1,8 @@
 //! Maps a routed operation to its handler.
 
-use crate::reference_server::http::{Reply, Req};
-use crate::reference_server::router::Op;
-use crate::reference_server::state::Shared;
+use crate::http::{Reply, Req};
+use crate::router::Op;
+use crate::state::Shared;
 
 use super::{account, authorize, clients, federation, legacy, mfa, token};
 

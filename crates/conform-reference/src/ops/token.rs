@@ -3,14 +3,14 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::reference_server::crypto::{now_unix, pkce_s256, totp};
-use crate::reference_server::fault::Fault;
-use crate::reference_server::http::{Params, Reply, Req};
-use crate::reference_server::state::{
+use crate::crypto::{now_unix, pkce_s256, totp};
+use crate::fault::Fault;
+use crate::http::{Params, Reply, Req};
+use crate::state::{
     AccessRec, Shared, Subject, TOKEN_LIFETIME, authenticate_client, grant_scopes,
     issue_user_tokens, split_scope,
 };
-use crate::reference_server::tenant::Client;
+use crate::tenant::Client;
 
 pub(crate) const GT_PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
 pub(crate) const GT_MFA_OTP: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
@@ -217,7 +217,7 @@ fn password(sh: &Shared, p: &Params, client: &Client, grant_type: &str) -> Resul
         let mfa_token = sh.signer.random_token(32);
         st.mfa.insert(
             mfa_token.clone(),
-            crate::reference_server::state::MfaTx {
+            crate::state::MfaTx {
                 user_id: user.user_id.clone(),
                 client_id: client.client_id.clone(),
                 scope,

@@ -4,14 +4,14 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::reference_server::crypto::now_unix;
-use crate::reference_server::fault::Fault;
-use crate::reference_server::http::{Reply, Req, with_query};
-use crate::reference_server::state::{
+use crate::crypto::now_unix;
+use crate::fault::Fault;
+use crate::http::{Reply, Req, with_query};
+use crate::state::{
     OtpRec, Shared, State, Subject, UserRec, authenticate_client, bearer_from, grant_scopes,
     invalid_token, issue_user_tokens, lookup_access, profile_claims, split_scope,
 };
-use crate::reference_server::tenant::{Client, Connection};
+use crate::tenant::{Client, Connection};
 
 /// Resolve `connection` for `client`: unknown -> 404, wrong kind -> 400, not enabled -> 403.
 fn connection_for(

@@ -5,9 +5,9 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::reference_server::http::{Reply, Req, with_query, xml_escape};
-use crate::reference_server::state::Shared;
-use crate::reference_server::tenant::Client;
+use crate::http::{Reply, Req, with_query, xml_escape};
+use crate::state::Shared;
+use crate::tenant::Client;
 
 const HTML: &str = "text/html; charset=utf-8";
 const XML: &str = "application/xml";

@@ -2,7 +2,7 @@
 //! the 28 operations of `spec/auth0-authentication.yaml`, with switchable faults.
 //!
 //! ```text
-//! let server = reference_server::start(ServerConfig::default()).await?;   // 127.0.0.1:0
+//! let server = conform_reference::start(ServerConfig::default()).await?;   // 127.0.0.1:0
 //! let base = server.base_url();                                           // http://127.0.0.1:PORT
 //! // ... requests ...
 //! server.shutdown().await;
@@ -10,7 +10,7 @@
 //!
 //! - The tenant (clients, users, connections, APIs) is `tenant.toml`, readable as [`Tenant`].
 //! - `PROVOKE.md` (next to this file) says how to provoke every documented status of every
-//!   operation; `tests/reference_server.rs` runs each recipe.
+//!   operation; the harness's `tests/reference_server.rs` runs each recipe.
 //! - [`SIMULATE_HEADER`] answers a documented 500/501/503 on demand; [`Fault`]s make the
 //!   server deliberately non-conformant; [`RateLimits`] produce 429s per (endpoint, client IP).
 //! - Outside the document: `GET /.well-known/jwks.json`, `GET /.well-known/openid-configuration`,

@@ -4,13 +4,13 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::reference_server::crypto::now_unix;
-use crate::reference_server::fault::Fault;
-use crate::reference_server::http::{Reply, Req, with_query};
-use crate::reference_server::state::{
+use crate::crypto::now_unix;
+use crate::fault::Fault;
+use crate::http::{Reply, Req, with_query};
+use crate::state::{
     DeviceTx, Shared, authenticate_client, grant_scopes, split_scope,
 };
-use crate::reference_server::tenant::Client;
+use crate::tenant::Client;
 
 pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let p = req.params()?;
