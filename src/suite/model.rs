@@ -52,6 +52,8 @@ pub struct SuiteHeader {
     /// the unauthenticated recipe corrupts or removes.
     #[serde(default)]
     pub credentials: Vec<String>,
+    /// Every case must reach the status it sets out to provoke: an unreached case fails.
+    pub strict: Option<bool>,
 }
 
 /// A fixture: a bare value, or a table saying whether it is secret.
@@ -177,6 +179,12 @@ pub struct CaseSettings {
     /// works); `${case.NAME}` in them is what the case sent as NAME.
     #[serde(default)]
     pub verify: Vec<String>,
+    /// This case must reach its status (as `[suite] strict`, for one case).
+    #[serde(default)]
+    pub must_reach: bool,
+    /// The reference convention (a name from the reference server's PROVOKE.md) that provokes
+    /// this status where real Auth0 cannot; reports say so when the case passes.
+    pub convention: Option<String>,
 }
 }
 
@@ -217,6 +225,8 @@ pub struct RecipeSettings {
     /// `rate-limited`: send the burst from this loopback source address so other cases keep
     /// their budget.
     pub source_address: Option<std::net::IpAddr>,
+    /// The reference convention every case of this class relies on (see `CaseSettings`).
+    pub convention: Option<String>,
 }
 }
 
