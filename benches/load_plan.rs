@@ -56,7 +56,7 @@ fn main() {
             };
             load.push(started.elapsed());
             let started = Instant::now();
-            let (p, _) = conform::app::plan_document(&doc, None, Default::default());
+            let (p, _) = conform::recipe::plan_document(&doc, None, Default::default());
             plan.push(started.elapsed());
             counts = (doc.operations.len(), p.cases.len());
         }

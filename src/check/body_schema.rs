@@ -1,14 +1,14 @@
 //! The body parses and validates against the documented schema of its status and media type.
 
 use super::content_type::media_matches;
-use super::{Check, CheckContext, Violation};
+use super::{Check, CheckContext, CheckId, Violation};
 use crate::schema::Direction;
 
 pub struct BodySchema;
 
 impl Check for BodySchema {
-    fn name(&self) -> &'static str {
-        "body_schema"
+    fn id(&self) -> CheckId {
+        CheckId::BodySchema
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -37,7 +37,7 @@ impl Check for BodySchema {
             Err(e) => {
                 return vec![
                     Violation::new(
-                        self.name(),
+                        self.id(),
                         format!("the {actual} body is not valid JSON: {e}"),
                     )
                     .at_spec(&schema.pointer)
@@ -55,7 +55,7 @@ impl Check for BodySchema {
             .validate(&body)
             .into_iter()
             .map(|v| {
-                let mut violation = Violation::new(self.name(), v.message);
+                let mut violation = Violation::new(self.id(), v.message);
                 violation.instance_path = Some(v.instance_path);
                 violation.schema_path = Some(v.schema_path);
                 violation.spec_pointer = Some(v.spec_pointer);

@@ -1,12 +1,12 @@
 //! The response's Content-Type is one the document declares for the observed status.
 
-use super::{Check, CheckContext, Violation};
+use super::{Check, CheckContext, CheckId, Violation};
 
 pub struct ContentType;
 
 impl Check for ContentType {
-    fn name(&self) -> &'static str {
-        "content_type"
+    fn id(&self) -> CheckId {
+        CheckId::ContentType
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -22,7 +22,7 @@ impl Check for ContentType {
         let Some(actual) = response.media_type() else {
             return vec![
                 Violation::new(
-                    self.name(),
+                    self.id(),
                     "no Content-Type header on a response with documented content",
                 )
                 .at_spec(format!("{}/content", documented.pointer)),
@@ -42,7 +42,7 @@ impl Check for ContentType {
             .collect();
         vec![
             Violation::new(
-                self.name(),
+                self.id(),
                 format!(
                     "Content-Type {actual} is not documented (documented: {})",
                     listed.join(", ")

@@ -2,15 +2,15 @@
 
 use std::time::Duration;
 
-use super::{Check, CheckContext, Violation};
+use super::{Check, CheckContext, CheckId, Violation};
 
 pub struct ResponseTime {
     pub max: Duration,
 }
 
 impl Check for ResponseTime {
-    fn name(&self) -> &'static str {
-        "response_time"
+    fn id(&self) -> CheckId {
+        CheckId::ResponseTime
     }
 
     fn check(&self, cx: &CheckContext<'_>) -> Vec<Violation> {
@@ -19,7 +19,7 @@ impl Check for ResponseTime {
             return Vec::new();
         }
         vec![Violation::new(
-            self.name(),
+            self.id(),
             format!(
                 "answered after {:.2} s; the suite allows {:.2} s",
                 elapsed.as_secs_f64(),

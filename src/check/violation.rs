@@ -4,11 +4,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::CheckId;
+
 /// One broken rule, found by one check. Violations are failures of the server, never of conform.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Violation {
-    /// The check that found it (`status_documented`, `body_schema`, ...).
-    pub check: &'static str,
+    /// The check that found it.
+    pub check: CheckId,
     pub message: String,
     /// Where in the response body (JSON pointer), for body checks.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,7 +27,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub fn new(check: &'static str, message: impl Into<String>) -> Violation {
+    pub fn new(check: CheckId, message: impl Into<String>) -> Violation {
         Violation {
             check,
             message: message.into(),

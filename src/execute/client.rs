@@ -80,6 +80,10 @@ impl Client {
         })
     }
 
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

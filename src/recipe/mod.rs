@@ -7,7 +7,8 @@
 mod build;
 
 pub use build::{
-    Keep, PATH_FILLER, ResolvedInputs, filled_path, finish, required_properties, with_method,
+    Keep, PATH_FILLER, ResolvedInputs, filled_path, finish, required_properties, violation_target,
+    with_method,
 };
 
 use std::net::IpAddr;
@@ -59,6 +60,10 @@ pub struct CaseRecipe {
     pub expected_reason: Option<String>,
     /// The case is known to fail, with why.
     pub xfail: Option<String>,
+    /// The suite asserts the case reaches its status (`must_reach`).
+    pub must_reach: bool,
+    /// The reference convention the suite says provokes the status (case, else recipe class).
+    pub convention: Option<String>,
 }
 
 /// Side-effect classes an operation can have (`[operations.X] side_effect`).
@@ -304,6 +309,10 @@ impl RecipeBook {
                 .map_or(case.status, StatusSpec::Code),
             expected_reason: settings.and_then(|s| s.reason.clone()),
             xfail: settings.and_then(|s| s.xfail.clone()),
+            must_reach: settings.is_some_and(|s| s.must_reach),
+            convention: settings
+                .and_then(|s| s.convention.clone())
+                .or_else(|| self.class_settings(case.recipe)?.convention.clone()),
         })
     }
 
@@ -318,12 +327,6 @@ impl RecipeBook {
             .and_then(|o| o.skip.clone());
         if let Some(reason) = case_settings.and_then(|s| s.skip.clone()).or(op_skip) {
             return Err(format!("skipped by the suite: {reason}"));
-        }
-        if let Some(reason) = self.unsafe_reason(op) {
-            return Err(reason);
-        }
-        if let Some(reason) = self.unsafe_flow(op, case) {
-            return Err(reason);
         }
         if let Some(reason) = self.unsafe_reason(op) {
             return Err(reason);
@@ -480,4 +483,16 @@ fn flow_references(inputs: &Inputs) -> Vec<String> {
                 .map(String::from)
         })
         .collect()
+}
+
+/// The plan of a document with the recipes conform has and the suite's settings.
+pub fn plan_document(
+    doc: &Arc<Document>,
+    suite: Option<Arc<Suite>>,
+    safety: Safety,
+) -> (crate::plan::Plan, RecipeBook) {
+    let schemas = Arc::new(SchemaSet::new(doc));
+    let recipes = RecipeBook::new(Arc::clone(doc), schemas, suite, safety);
+    let plan = crate::plan::plan(doc, |op, case| recipes.assess(op, case));
+    (plan, recipes)
 }

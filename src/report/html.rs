@@ -1,7 +1,7 @@
 //! The HTML reporter: `reports/conform.html`, one self-contained page (no scripts, no external
 //! resources) with the run, the totals and every case; every string is escaped.
 
-use crate::runner::Outcome;
+use crate::event::Outcome;
 use std::fmt::Write as _;
 
 /// Escapes text for HTML element content and attribute values.
@@ -29,7 +29,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
         results,
         redactor,
     } = report;
-    let e = |s: &str| escape(&redactor.redact(s));
+    let e = |s: &str| escape(&super::escape_controls(&redactor.redact(s)));
     let mut page = String::new();
     let _ = write!(
         page,
@@ -41,12 +41,16 @@ pub fn render(report: &super::RunReport<'_>) -> String {
          .passed{{color:#186a3b}}.failed{{color:#b03a2e;font-weight:bold}}.error{{color:#9a7d0a;font-weight:bold}}\
          .ignored,.filtered-out{{color:#777}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}\
          </style></head><body>\n<h1>conform: {title}</h1>\n<p>document <code>{spec}</code> against <code>{url}</code>, seed <code>{seed}</code></p>\n\
-         <p>{passed} passed, {failed} failed, {errors} errors, {ignored} ignored, {filtered} filtered out</p>\n",
+         <p>{passed} passed ({conventions} through reference conventions), {failed} failed, {unreached} unreached, {blocked} blocked, {errors} errors, {ignored} ignored, {known} known failures, {filtered} filtered out</p>\n",
         title = e(&info.title),
         spec = e(&info.spec),
         url = e(&info.base_url),
         seed = info.seed,
         passed = totals.passed,
+        conventions = totals.passed_by_convention,
+        unreached = totals.unreached,
+        blocked = totals.blocked,
+        known = totals.known_failures,
         failed = totals.failed,
         errors = totals.errors,
         ignored = totals.ignored,
@@ -65,11 +69,19 @@ pub fn render(report: &super::RunReport<'_>) -> String {
     {
         let label = result.outcome.label();
         let detail = match &result.outcome {
-            Outcome::Passed => result.note.clone().unwrap_or_default(),
+            Outcome::Passed => {
+                let convention = result
+                    .convention
+                    .as_ref()
+                    .map(|c| format!("passed through the reference convention `{c}`"));
+                match (convention, &result.note) {
+                    (Some(c), Some(n)) => format!("{c}; {n}"),
+                    (c, n) => c.or(n.clone()).unwrap_or_default(),
+                }
+            }
             Outcome::Ignored { reason } => reason.clone(),
-            Outcome::Failed { .. } => result.details(),
-            Outcome::Error { message } => format!("{message}\n{}", result.details()),
             Outcome::FilteredOut => String::new(),
+            _ => result.details(),
         };
         let detail = if detail.contains('\n') {
             format!(

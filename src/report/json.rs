@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::runner::{CaseResult, RunInfo, Totals};
+use crate::event::{CaseResult, RunInfo, Totals};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {

@@ -6,8 +6,8 @@ use std::io;
 
 use junit_report::{Duration as JDuration, Report, TestCase, TestSuite};
 
-use super::redact::Redactor;
-use crate::runner::{CaseResult, Outcome, RunInfo};
+use crate::event::{CaseResult, Outcome, RunInfo};
+use crate::redact::Redactor;
 
 /// The JUnit XML document, as bytes.
 pub fn render(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> io::Result<Vec<u8>> {
@@ -37,7 +37,10 @@ pub fn render(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> io
                         .first()
                         .map(|v| v.message.as_str())
                         .unwrap_or("failed");
-                    let kind = violations.first().map(|v| v.check).unwrap_or("contract");
+                    let kind = violations
+                        .first()
+                        .map(|v| v.check.as_str())
+                        .unwrap_or("contract");
                     let mut case = TestCase::failure(&name, time, kind, &clean(first));
                     case.set_system_out(&clean(&result.details()));
                     case
@@ -49,6 +52,17 @@ pub fn render(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> io
                 }
                 Outcome::Ignored { reason } => {
                     TestCase::skipped_with_cause(&name, "ignored", &clean(reason))
+                }
+                other @ (Outcome::Unreached { .. }
+                | Outcome::Blocked { .. }
+                | Outcome::KnownFailure { .. }) => {
+                    let mut case = TestCase::skipped_with_cause(
+                        &name,
+                        other.label(),
+                        &clean(&other.summary()),
+                    );
+                    case.set_system_out(&clean(&result.details()));
+                    case
                 }
                 Outcome::FilteredOut => unreachable!("filtered above"),
             };

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::execute::Pacer;
 use crate::plan::{Plan, Readiness};
 use crate::recipe::{RecipeBook, Shape};
-use crate::runner::Pacer;
 use crate::spec::Document;
 
 /// One operation's line of the plan.

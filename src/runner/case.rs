@@ -1,35 +1,112 @@
-//! Runs one case: recipe → requests → execute → checks → an [`Outcome`]. Generative cases run
-//! several seeded examples through proptest, and a failing one is shrunk to a minimal request.
+//! Runs one case: recipe → requests → the gate → checks → an [`Outcome`]. Every answer is
+//! judged: one that breaks the document fails the case; a conforming answer with another
+//! documented status leaves it unreached (a failure only where the suite asserts the status);
+//! a 429 the case did not ask for is backed off, then unreached. Generative cases send several
+//! seeded examples, and a failing one is shrunk to a smaller request that fails the same way.
 
-use std::cell::RefCell;
 use std::time::Instant;
 
-use proptest::test_runner::{TestCaseError, TestError};
-
 use super::context::RunContext;
-use super::event::{CaseResult, Outcome};
 use super::flows::FlowError;
-use crate::check::Violation;
-use crate::execute::{Exchange, Request};
+use super::shrink::{Place, shrink};
+use crate::check::expected_status::{Reach, must_reach, reach, why_unreached};
+use crate::check::{CheckId, Violation, rate_limit, xfail};
+use crate::event::{CaseResult, Outcome, ResultKind};
+use crate::execute::{Exchange, On429, Request, Tally};
 use crate::generate::GeneratedRequest;
 use crate::plan::{Case, Readiness};
 use crate::recipe::{
-    CaseRecipe, Keep, PATH_FILLER, ResolvedInputs, Shape, filled_path, finish, with_method,
+    CaseRecipe, Keep, PATH_FILLER, ResolvedInputs, Shape, filled_path, finish, violation_target,
+    with_method,
 };
 use crate::spec::{Operation, ParamLocation, StatusSpec};
 
-/// The failing exchange of a generative case, its violations, and what its request broke on
-/// purpose.
-type Failing = (Exchange, Vec<Violation>, Option<String>);
+/// Requests a failing case may spend on shrinking.
+pub const SHRINK_BUDGET: usize = 48;
+/// The most of a response body a result keeps for reports; the rest is counted, not kept.
+pub const BODY_EXCERPT: usize = 16 * 1024;
 
-/// Requests of a rate-limit burst sent at once.
-const BURST_WAVE: usize = 100;
-
-/// What one example ended with.
+/// What one case ended with.
 enum Verdict {
     Pass(Exchange),
     Fail(Exchange, Vec<Violation>),
+    Unreached(Exchange, u16, String),
     Error(String, Option<Request>),
+}
+
+/// How one answer relates to the case.
+enum Answer {
+    /// It broke the document (or, where the suite asserts it, missed the case's status).
+    Violated(Vec<Violation>),
+    Reached,
+    /// Another documented status, and the answer conforms.
+    Other(u16),
+    /// A 429 the case did not ask for, after backing off.
+    RateLimited,
+}
+
+/// What identifies a failure while shrinking: its first check and the status it came with.
+type Signature = (CheckId, u16);
+
+/// The judge of one case's answers.
+struct Judge<'a> {
+    cx: &'a RunContext,
+    op: &'a Operation,
+    recipe: &'a CaseRecipe,
+    case: &'a Case,
+    strict: bool,
+}
+
+impl Judge<'_> {
+    fn expects_429(&self) -> bool {
+        self.recipe.expected == StatusSpec::Code(429)
+    }
+
+    fn judge(&self, exchange: &Exchange) -> Answer {
+        let status = exchange.response.status;
+        if status == 429 && !self.expects_429() {
+            return Answer::RateLimited;
+        }
+        let violations = self.cx.check(self.op, self.recipe.expected, exchange);
+        if !violations.is_empty() {
+            return Answer::Violated(violations);
+        }
+        match reach(self.op, self.recipe.expected, status) {
+            Reach::Reached => Answer::Reached,
+            Reach::Other(status) if self.strict => Answer::Violated(vec![must_reach(
+                self.recipe.expected,
+                status,
+                &why_unreached(self.case.recipe, status),
+            )]),
+            Reach::Other(status) => Answer::Other(status),
+        }
+    }
+
+    /// The verdict of a case that sent one request.
+    fn verdict(&self, exchange: Exchange) -> Verdict {
+        match self.judge(&exchange) {
+            Answer::Violated(violations) => Verdict::Fail(exchange, violations),
+            Answer::Reached => Verdict::Pass(exchange),
+            Answer::Other(status) => {
+                let why = why_unreached(self.case.recipe, status);
+                Verdict::Unreached(exchange, status, why)
+            }
+            Answer::RateLimited => self.rate_limited(exchange),
+        }
+    }
+
+    fn rate_limited(&self, exchange: Exchange) -> Verdict {
+        let why = why_unreached(self.case.recipe, 429);
+        if self.strict {
+            // Never a contract failure; in a strict suite not a quiet pass either.
+            let request = exchange.request.clone();
+            return Verdict::Error(
+                format!("{why}: the status could not be reached"),
+                Some(request),
+            );
+        }
+        Verdict::Unreached(exchange, 429, why)
+    }
 }
 
 /// Runs `case` to a verdict. Never panics on what the server does.
@@ -37,20 +114,22 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
     let started = Instant::now();
     let op = &cx.doc.operations[case.operation];
     let mut result = blank_result(cx, case, Outcome::Passed);
-
     if let Readiness::Ignored(reason) = &case.readiness {
         result.outcome = Outcome::Ignored {
             reason: reason.clone(),
         };
         return result;
     }
-    let before = cx.sent.load(std::sync::atomic::Ordering::Relaxed);
+    let tally = Tally::default();
     let verdict = match cx.recipes.recipe(case) {
         Err(message) => Verdict::Error(format!("recipe: {message}"), None),
         Ok(recipe) => match cx.resolve(&recipe.inputs, Some(case), 0) {
             Err(FlowError::Error(message)) => Verdict::Error(message, None),
-            Err(FlowError::Failed(violations)) => {
-                result.outcome = Outcome::Failed { violations };
+            Err(FlowError::Failed(failure)) => {
+                result.outcome = Outcome::Blocked {
+                    flow: failure.test_id(),
+                    message: failure.message(),
+                };
                 result.duration = started.elapsed();
                 return result;
             }
@@ -58,24 +137,37 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
                 if let Some(reason) = &recipe.expected_reason {
                     result.note = Some(format!("expects {} instead: {reason}", recipe.expected));
                 }
-                let verdict = run_recipe(cx, case, op, &recipe, &inputs, &mut result);
-                let verdict = verify(cx, case, verdict, &inputs);
-                apply_xfail(verdict, &recipe, &mut result)
+                let judge = Judge {
+                    cx,
+                    op,
+                    recipe: &recipe,
+                    case,
+                    strict: cx.info.strict || recipe.must_reach,
+                };
+                let verdict = run_recipe(&judge, &inputs, &mut result, &tally);
+                let verdict = verify(cx, case, verdict, &inputs, &tally);
+                let verdict = apply_xfail(verdict, &recipe, &mut result);
+                if matches!(verdict, Verdict::Pass(_)) {
+                    result.convention = recipe.convention.clone();
+                }
+                verdict
             }
         },
     };
-    result.requests = cx
-        .sent
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .saturating_sub(before);
+    result.requests = tally.count();
     match verdict {
         Verdict::Pass(exchange) => set_exchange(cx, &mut result, exchange),
         Verdict::Fail(exchange, violations) => {
             set_exchange(cx, &mut result, exchange);
             result.outcome = Outcome::Failed { violations };
         }
+        Verdict::Unreached(exchange, status, reason) => {
+            set_exchange(cx, &mut result, exchange);
+            result.outcome = Outcome::Unreached { status, reason };
+        }
         Verdict::Error(message, request) => {
-            result.curl = request.map(|r| cx.redactor.redact(&r.to_curl(cx.client.base_url())));
+            result.curl =
+                request.map(|r| cx.redactor.redact(&r.to_curl(cx.gate.client().base_url())));
             result.outcome = Outcome::Error { message };
         }
     }
@@ -84,17 +176,20 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
 }
 
 /// A case's result before anything was sent: ids, names and the rerun command.
-pub(crate) fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> CaseResult {
+pub fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
+        kind: ResultKind::Case,
         name: case.display.clone(),
         operation: cx.doc.operations[case.operation].id(),
         status: case.status.to_string(),
         recipe: case.recipe,
         outcome,
+        convention: None,
         duration: Default::default(),
         requests: 0,
         exchange: None,
+        body_bytes: None,
         curl: None,
         rerun: cx.rerun_command(&case.id),
         violation_sought: None,
@@ -103,16 +198,30 @@ pub(crate) fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> Ca
     }
 }
 
-fn set_exchange(cx: &RunContext, result: &mut CaseResult, exchange: Exchange) {
+/// Keeps the deciding exchange, its body cut to an excerpt: a run's memory grows with its
+/// concurrency, not with its number of cases.
+pub fn set_exchange(cx: &RunContext, result: &mut CaseResult, mut exchange: Exchange) {
     result.curl = Some(
         cx.redactor
-            .redact(&exchange.request.to_curl(cx.client.base_url())),
+            .redact(&exchange.request.to_curl(cx.gate.client().base_url())),
     );
+    let body = &mut exchange.response.body;
+    if body.len() > BODY_EXCERPT {
+        result.body_bytes = Some(body.len());
+        body.truncate(BODY_EXCERPT);
+        body.shrink_to_fit();
+    }
     result.exchange = Some(exchange);
 }
 
 /// After a pass, the suite's verification flows check the case's effect.
-fn verify(cx: &RunContext, case: &Case, verdict: Verdict, inputs: &ResolvedInputs) -> Verdict {
+fn verify(
+    cx: &RunContext,
+    case: &Case,
+    verdict: Verdict,
+    inputs: &ResolvedInputs,
+    tally: &Tally,
+) -> Verdict {
     let Verdict::Pass(exchange) = verdict else {
         return verdict;
     };
@@ -123,9 +232,9 @@ fn verify(cx: &RunContext, case: &Case, verdict: Verdict, inputs: &ResolvedInput
         .map(|c| c.verify.clone())
         .unwrap_or_default();
     for flow in flows {
-        match cx.verify(&flow, &inputs.fixed) {
+        match cx.verify(&flow, &inputs.fixed, tally) {
             Ok(_) => {}
-            Err(FlowError::Failed(violations)) => return Verdict::Fail(exchange, violations),
+            Err(FlowError::Failed(failure)) => return Verdict::Fail(exchange, failure.violations),
             Err(FlowError::Error(message)) => return Verdict::Error(message, None),
         }
     }
@@ -146,43 +255,39 @@ fn apply_xfail(verdict: Verdict, recipe: &CaseRecipe, result: &mut CaseResult) -
             result.note = Some(format!("expected failure ({reason}): {first}"));
             Verdict::Pass(exchange)
         }
-        Verdict::Pass(exchange) => Verdict::Fail(
-            exchange,
-            vec![Violation::new(
-                "xfail",
-                format!("marked xfail ({reason}) but it passed: remove the xfail from the suite"),
-            )],
-        ),
-        error => error,
+        Verdict::Pass(exchange) => Verdict::Fail(exchange, vec![xfail::passed(reason)]),
+        other => other,
     }
 }
 
 fn run_recipe(
-    cx: &RunContext,
-    case: &Case,
-    op: &Operation,
-    recipe: &CaseRecipe,
+    judge: &Judge<'_>,
     inputs: &ResolvedInputs,
     result: &mut CaseResult,
+    tally: &Tally,
 ) -> Verdict {
+    let Judge {
+        cx,
+        op,
+        recipe,
+        case,
+        ..
+    } = *judge;
     let plan = match cx.recipes.request_plan(op, &recipe.inputs) {
         Ok(plan) => plan,
         Err(e) => return Verdict::Error(format!("no request can be generated: {e}"), None),
     };
     let required = cx.required_body(op, plan.media_type());
-    let expect_429 = recipe.expected == StatusSpec::Code(429);
-    let check = |exchange: Exchange| -> Verdict {
-        let violations = cx.check(op, recipe.expected, &exchange);
-        if violations.is_empty() {
-            Verdict::Pass(exchange)
-        } else {
-            Verdict::Fail(exchange, violations)
-        }
+    let on_429 = if judge.expects_429() {
+        On429::Return
+    } else {
+        On429::BackOff
     };
-    let one = |request: Request, sent: &mut Vec<String>| -> Verdict {
+    let key = op.id();
+    let send_one = |request: Request, sent: &mut Vec<String>| -> Verdict {
         sent.push(describe(&request));
-        match cx.send(&op.id(), &request, expect_429) {
-            Ok(exchange) => check(exchange),
+        match cx.gate.send(&key, &request, tally, on_429) {
+            Ok(exchange) => judge.verdict(exchange),
             Err(e) => Verdict::Error(
                 format!("{} {}: {e}", request.method, request.path_and_query()),
                 Some(request),
@@ -200,13 +305,12 @@ fn run_recipe(
     };
     match &recipe.shape {
         Shape::WrongMethod(method) => {
-            let request = minimal(&[]).unwrap_or_else(|_| {
-                crate::execute::Request::new(op.method, filled_path(op, PATH_FILLER))
-            });
-            one(with_method(request, *method), &mut result.sent)
+            let request = minimal(&[])
+                .unwrap_or_else(|_| Request::new(op.method, filled_path(op, PATH_FILLER)));
+            send_one(with_method(request, *method), &mut result.sent)
         }
         Shape::Minimal => match minimal(&[]) {
-            Ok(request) => one(request, &mut result.sent),
+            Ok(request) => send_one(request, &mut result.sent),
             Err(e) => Verdict::Error(format!("no request can be generated: {e}"), None),
         },
         Shape::UnknownIds => {
@@ -225,7 +329,7 @@ fn run_recipe(
                 })
                 .collect();
             match minimal(&unknown) {
-                Ok(request) => one(request, &mut result.sent),
+                Ok(request) => send_one(request, &mut result.sent),
                 Err(e) => Verdict::Error(format!("no request can be generated: {e}"), None),
             }
         }
@@ -234,68 +338,7 @@ fn run_recipe(
                 Ok(request) => request,
                 Err(e) => return Verdict::Error(format!("no request can be generated: {e}"), None),
             };
-            let client = match source {
-                Some(address) => match crate::execute::Client::new(
-                    cx.client.base_url(),
-                    crate::execute::ClientOptions {
-                        local_address: Some(*address),
-                        ..crate::execute::ClientOptions::default()
-                    },
-                ) {
-                    Ok(client) => client,
-                    Err(e) => return Verdict::Error(format!("burst client: {e}"), None),
-                },
-                None => cx.client.clone(),
-            };
-            // In waves sent at once (a sequential burst can be slower than a bucket refills),
-            // until the server answers 429 or the burst is spent.
-            let mut answers = Vec::new();
-            let mut left = *burst as usize;
-            while left > 0
-                && !answers.iter().any(|a: &Result<Exchange, _>| {
-                    a.as_ref().is_ok_and(|e| e.response.status == 429)
-                })
-            {
-                let wave = left.min(BURST_WAVE);
-                left -= wave;
-                result.sent.extend((0..wave).map(|_| describe(&request)));
-                cx.sent
-                    .fetch_add(wave, std::sync::atomic::Ordering::Relaxed);
-                answers.extend(cx.handle.block_on(async {
-                    let mut set = tokio::task::JoinSet::new();
-                    for _ in 0..wave {
-                        let (client, request) = (client.clone(), request.clone());
-                        set.spawn(async move { client.send(&request).await });
-                    }
-                    let mut answers = Vec::new();
-                    while let Some(joined) = set.join_next().await {
-                        answers.push(
-                            joined
-                                .map_err(|e| crate::execute::ExecuteError::Transport(e.to_string()))
-                                .and_then(|r| r),
-                        );
-                    }
-                    answers
-                }));
-            }
-            let mut last = None;
-            for answer in answers {
-                match answer {
-                    Ok(exchange) if exchange.response.status == 429 => return check(exchange),
-                    Ok(exchange) => last = Some(exchange),
-                    Err(e) => return Verdict::Error(format!("burst: {e}"), Some(request)),
-                }
-            }
-            match last {
-                Some(exchange) => Verdict::Fail(
-                    exchange,
-                    vec![Violation::new(
-                        "expected_status",
-                        format!("no 429 after a burst of {burst} requests"),
-                    )],
-                ),
-                None => Verdict::Error("empty burst".into(), Some(request)),
-            }
+            run_burst(judge, request, *burst as usize, *source, result, tally)
         }
         Shape::Generative(mode) => {
             let strategy = match mode {
@@ -305,60 +348,193 @@ fn run_recipe(
                     None => return Verdict::Error("nothing to make invalid".into(), None),
                 },
             };
-            let mut runner = cx.test_runner(&case.id, cx.examples);
-            // The last failing exchange is the minimal one: shrinking keeps only simpler
-            // requests that still fail.
-            let failing: RefCell<Option<Failing>> = RefCell::new(None);
-            let error: RefCell<Option<(String, Request)>> = RefCell::new(None);
-            let last_pass: RefCell<Option<Exchange>> = RefCell::new(None);
-            let sent = RefCell::new(Vec::new());
-            let outcome = runner.run(&strategy, |generated| {
-                if error.borrow().is_some() {
-                    return Ok(()); // a harness error ends the case; do not shrink towards it
-                }
-                let request = finish(op, &generated, inputs, Keep::All, &required);
-                sent.borrow_mut().push(describe(&request));
-                match cx.send(&op.id(), &request, expect_429) {
-                    Err(e) => {
-                        *error.borrow_mut() = Some((
-                            format!("{} {}: {e}", request.method, request.path_and_query()),
-                            request,
-                        ));
-                        Ok(())
-                    }
-                    Ok(exchange) => {
-                        let violations = cx.check(op, recipe.expected, &exchange);
-                        if violations.is_empty() {
-                            *last_pass.borrow_mut() = Some(exchange);
-                            Ok(())
-                        } else {
-                            let summary = violations[0].message.clone();
-                            *failing.borrow_mut() =
-                                Some((exchange, violations, generated.violation.clone()));
-                            Err(TestCaseError::fail(summary))
-                        }
-                    }
-                }
-            });
-            result.sent = sent.into_inner();
-            if let Some((message, request)) = error.into_inner() {
-                return Verdict::Error(message, Some(request));
-            }
-            match (outcome, failing.into_inner()) {
-                (Err(TestError::Fail(..)), Some((exchange, violations, sought))) => {
-                    result.violation_sought = sought;
-                    Verdict::Fail(exchange, violations)
-                }
-                (Err(TestError::Abort(reason)), _) => {
-                    Verdict::Error(format!("generation gave up: {reason}"), None)
-                }
-                (_, _) => match last_pass.into_inner() {
-                    Some(exchange) => Verdict::Pass(exchange),
-                    None => Verdict::Error("no example was sent".into(), None),
-                },
-            }
+            let examples = match cx.samples(&strategy, &case.id, cx.examples) {
+                Ok(examples) => examples,
+                Err(e) => return Verdict::Error(format!("generation gave up: {e}"), None),
+            };
+            run_examples(judge, examples, inputs, &required, result, tally)
         }
     }
+}
+
+/// Sends the examples in order; the first that breaks the document is shrunk and decides.
+fn run_examples(
+    judge: &Judge<'_>,
+    examples: Vec<GeneratedRequest>,
+    inputs: &ResolvedInputs,
+    required: &[String],
+    result: &mut CaseResult,
+    tally: &Tally,
+) -> Verdict {
+    let (cx, op) = (judge.cx, judge.op);
+    let key = op.id();
+    let on_429 = if judge.expects_429() {
+        On429::Return
+    } else {
+        On429::BackOff
+    };
+    let mut reached: Option<Exchange> = None;
+    let mut other: Option<(Exchange, u16)> = None;
+    let mut limited: Option<Exchange> = None;
+    for generated in examples {
+        let request = finish(op, &generated, inputs, Keep::All, required);
+        result.sent.push(describe(&request));
+        let exchange = match cx.gate.send(&key, &request, tally, on_429) {
+            Ok(exchange) => exchange,
+            Err(e) => {
+                let message = format!("{} {}: {e}", request.method, request.path_and_query());
+                return Verdict::Error(message, Some(request));
+            }
+        };
+        match judge.judge(&exchange) {
+            Answer::Violated(violations) => {
+                let signature = (violations[0].check, exchange.response.status);
+                result.violation_sought = generated.violation.clone();
+                let (exchange, violations) = shrink_failure(
+                    judge, &generated, signature, exchange, violations, inputs, required, result,
+                    tally,
+                );
+                return Verdict::Fail(exchange, violations);
+            }
+            Answer::Reached => reached = Some(exchange),
+            Answer::Other(status) => {
+                if other.is_none() {
+                    other = Some((exchange, status));
+                }
+            }
+            Answer::RateLimited => limited = Some(exchange),
+        }
+    }
+    match (reached, other, limited) {
+        (Some(exchange), _, _) => Verdict::Pass(exchange),
+        (None, Some((exchange, status)), _) => {
+            let why = why_unreached(judge.case.recipe, status);
+            Verdict::Unreached(exchange, status, why)
+        }
+        (None, None, Some(exchange)) => judge.rate_limited(exchange),
+        (None, None, None) => Verdict::Error("no example was sent".into(), None),
+    }
+}
+
+/// The smallest request found that fails with the same check and status, and its answer.
+#[allow(clippy::too_many_arguments)]
+fn shrink_failure(
+    judge: &Judge<'_>,
+    generated: &GeneratedRequest,
+    signature: Signature,
+    exchange: Exchange,
+    violations: Vec<Violation>,
+    inputs: &ResolvedInputs,
+    required: &[String],
+    result: &mut CaseResult,
+    tally: &Tally,
+) -> (Exchange, Vec<Violation>) {
+    let (cx, op) = (judge.cx, judge.op);
+    let key = op.id();
+    let target = generated.violation.as_deref().and_then(violation_target);
+    let keep = |place: Place, name: &str| {
+        if target.as_deref() == Some(name) || inputs.fixed.contains_key(name) {
+            return true;
+        }
+        let location = match place {
+            Place::Query => ParamLocation::Query,
+            Place::Header => ParamLocation::Header,
+            Place::Cookie => ParamLocation::Cookie,
+            Place::Body => return required.iter().any(|r| r == name),
+        };
+        op.parameters
+            .iter()
+            .any(|p| p.required && p.location == location && p.name.eq_ignore_ascii_case(name))
+    };
+    let mut smallest = (exchange, violations);
+    let mut still_fails = |candidate: &GeneratedRequest| -> bool {
+        let request = finish(op, candidate, inputs, Keep::All, required);
+        result.sent.push(describe(&request));
+        let on_429 = if judge.expects_429() {
+            On429::Return
+        } else {
+            On429::BackOff
+        };
+        let Ok(exchange) = cx.gate.send(&key, &request, tally, on_429) else {
+            return false;
+        };
+        match judge.judge(&exchange) {
+            Answer::Violated(violations)
+                if (violations[0].check, exchange.response.status) == signature =>
+            {
+                smallest = (exchange, violations);
+                true
+            }
+            _ => false,
+        }
+    };
+    shrink(generated, &keep, SHRINK_BUDGET, &mut still_fails);
+    smallest
+}
+
+/// A 429 case: a bounded burst through the gate. Every answer is checked; one that breaks the
+/// document before the limit bites fails the case, named as such.
+fn run_burst(
+    judge: &Judge<'_>,
+    request: Request,
+    limit: usize,
+    source: Option<std::net::IpAddr>,
+    result: &mut CaseResult,
+    tally: &Tally,
+) -> Verdict {
+    let cx = judge.cx;
+    let (answers, refused) = cx
+        .gate
+        .burst(&judge.op.id(), &request, limit, source, tally);
+    result
+        .sent
+        .push(format!("{} (×{})", describe(&request), answers.len()));
+    let mut early: Option<(Exchange, Vec<Violation>)> = None;
+    let mut last = None;
+    for (nth, answer) in answers.into_iter().enumerate() {
+        let exchange = match answer {
+            Ok(exchange) => exchange,
+            Err(e) => return Verdict::Error(format!("burst: {e}"), Some(request)),
+        };
+        if exchange.response.status == 429 {
+            return match (judge.verdict(exchange), early) {
+                (Verdict::Fail(exchange, mut violations), Some((_, before))) => {
+                    violations.extend(before);
+                    Verdict::Fail(exchange, violations)
+                }
+                (_, Some((exchange, before))) => Verdict::Fail(exchange, before),
+                (verdict, None) => verdict,
+            };
+        }
+        let violations: Vec<Violation> = cx
+            .check(judge.op, judge.recipe.expected, &exchange)
+            .into_iter()
+            .map(|v| rate_limit::during_burst(v, nth + 1))
+            .collect();
+        if !violations.is_empty() {
+            match &mut early {
+                Some((_, all)) => all.extend(violations.into_iter().take(1)),
+                None => early = Some((exchange.clone(), violations)),
+            }
+        }
+        last = Some(exchange);
+    }
+    if let Some((exchange, violations)) = early {
+        return Verdict::Fail(exchange, violations);
+    }
+    if let Some(e) = refused {
+        return Verdict::Error(format!("burst stopped before any 429: {e}"), Some(request));
+    }
+    let Some(exchange) = last else {
+        return Verdict::Error("empty burst".into(), Some(request));
+    };
+    let status = exchange.response.status;
+    let sent = result.requests.max(tally.count());
+    if judge.strict {
+        return Verdict::Fail(exchange, vec![rate_limit::no_429(sent, status)]);
+    }
+    let why = format!("no 429 after a burst of {sent} requests");
+    Verdict::Unreached(exchange, status, why)
 }
 
 /// One line per request sent, for the report and the same-seed comparison.
@@ -368,7 +544,8 @@ fn describe(request: &Request) -> String {
         line.push_str(&format!(" [{k}: {v}]"));
     }
     if let Some(body) = &request.body {
-        line.push_str(&format!(" {}", String::from_utf8_lossy(&body.bytes)));
+        let text = String::from_utf8_lossy(&body.bytes);
+        line.push_str(&format!(" {}", crate::check::shorten(&text, 2_000)));
     }
     line
 }

@@ -1,50 +1,37 @@
-//! What every case of a run shares: the document, the plan, the recipes, the client, the checks,
-//! the redactor, flows and pacing; and the two ways a case touches the network (`send`, with
-//! pacing and `Retry-After`) and the seeded generator (`sample`).
+//! What every case of a run shares: the document, the plan, the recipes, the gate, the checks,
+//! the redactor and the flows; and the seeded generator every case draws from.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use tokio::runtime::Handle;
 
-use super::event::RunInfo;
 use super::flows::Flows;
-use super::pace::Pacer;
-use crate::check::Check;
-use crate::execute::{Client, Exchange, ExecuteError, Request};
+use crate::baseline::Baseline;
+use crate::check::{Check, CheckContext, Violation};
+use crate::event::RunInfo;
+use crate::execute::{Exchange, Gate};
 use crate::plan::Plan;
 use crate::recipe::RecipeBook;
-use crate::report::Redactor;
-use crate::spec::Document;
-
-/// How many times a paced request is retried after a 429 it did not ask for.
-const RETRIES_AFTER_429: usize = 3;
-/// The longest `Retry-After` conform waits out.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+use crate::redact::Redactor;
+use crate::spec::{Document, Operation, StatusSpec};
 
 pub struct RunContext {
     pub doc: Arc<Document>,
     pub plan: Arc<Plan>,
     pub recipes: RecipeBook,
-    pub client: Client,
+    /// Every request goes through it.
+    pub gate: Gate,
     pub checks: Vec<Box<dyn Check>>,
     pub info: RunInfo,
     pub redactor: Redactor,
     /// The command line that reruns a case, before its id: `conform run --seed 7 --spec x`.
     pub rerun_prefix: String,
     pub examples: u32,
-    pub handle: Handle,
     pub flows: Flows,
-    pub pacer: Pacer,
-    /// Requests sent in this run, and the cap (`--max-requests`).
-    pub sent: AtomicUsize,
-    pub max_requests: Option<usize>,
     /// Known failures (`--baseline`): reported, not failing the run.
-    pub baseline: Option<super::Baseline>,
+    pub baseline: Option<Baseline>,
     /// The shard of the plan this run takes (`--partition`).
     pub partition: Option<crate::plan::Partition>,
     /// Uses of `${unique}` so far, per case.
@@ -62,12 +49,11 @@ impl RunContext {
 
     /// A proptest runner whose random stream depends only on the run seed and `key`: the same
     /// seed gives every case the same requests, whatever the order cases run in.
-    pub fn test_runner(&self, key: &str, cases: u32) -> TestRunner {
+    pub fn test_runner(&self, key: &str) -> TestRunner {
         let config = Config {
-            cases,
+            cases: 1,
             failure_persistence: None,
-            max_shrink_iters: 64,
-            max_shrink_time: 10_000,
+            max_shrink_iters: 0,
             max_global_rejects: 4096,
             ..Config::default()
         };
@@ -86,14 +72,14 @@ impl RunContext {
         bytes[..6].iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Every check of the run on one exchange.
+    /// Every response check of the run on one exchange.
     pub fn check(
         &self,
-        op: &crate::spec::Operation,
-        expected: crate::spec::StatusSpec,
+        op: &Operation,
+        expected: StatusSpec,
         exchange: &Exchange,
-    ) -> Vec<crate::check::Violation> {
-        let cx = crate::check::CheckContext {
+    ) -> Vec<Violation> {
+        let cx = CheckContext {
             operation: op,
             expected,
             exchange,
@@ -104,53 +90,29 @@ impl RunContext {
 
     /// One value of `strategy`, deterministic for (seed, key).
     pub fn sample<S: Strategy>(&self, strategy: &S, key: &str) -> Result<S::Value, String> {
-        let mut runner = self.test_runner(key, 1);
+        let mut runner = self.test_runner(key);
         strategy
             .new_tree(&mut runner)
             .map(|tree| tree.current())
             .map_err(|e| e.to_string())
     }
 
-    /// Sends a request: paced to the rate of `pace_key` (an operation id), counted against `--max-requests`,
-    /// and, unless `expect_429`, retried after a 429 once its `Retry-After` has passed.
-    pub fn send(
+    /// `count` values of `strategy`, deterministic for (seed, key).
+    pub fn samples<S: Strategy>(
         &self,
-        pace_key: &str,
-        request: &Request,
-        expect_429: bool,
-    ) -> Result<Exchange, ExecuteError> {
-        let mut attempt = 0;
-        loop {
-            let count = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(max) = self.max_requests
-                && count > max
-            {
-                return Err(ExecuteError::Budget(max));
-            }
-            let wait = self
-                .pacer
-                .reserve(pace_key)
-                .map_err(|budget| ExecuteError::OperationBudget(pace_key.to_string(), budget))?;
-            let exchange = self.handle.block_on(async {
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
-                }
-                self.client.send(request).await
-            })?;
-            if expect_429 || exchange.response.status != 429 || attempt >= RETRIES_AFTER_429 {
-                return Ok(exchange);
-            }
-            attempt += 1;
-            let retry_after = exchange
-                .response
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map_or(Duration::from_secs(1), |s| {
-                    Duration::from_secs_f64(s.max(0.0))
-                })
-                .min(MAX_RETRY_AFTER);
-            std::thread::sleep(retry_after);
-        }
+        strategy: &S,
+        key: &str,
+        count: u32,
+    ) -> Result<Vec<S::Value>, String> {
+        let mut runner = self.test_runner(key);
+        (0..count)
+            .map(|_| {
+                strategy
+                    .new_tree(&mut runner)
+                    .map(|tree| tree.current())
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
     }
 }
 

@@ -2,15 +2,16 @@
 //! a sequence of real calls whose captured values are cached for the run (or taken fresh for
 //! single-use values such as authorization codes).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::context::RunContext;
-use crate::check::Violation;
-use crate::execute::Exchange;
+use crate::check::{Violation, flow as flow_check};
+use crate::execute::{Exchange, On429, Request, Tally};
 use crate::plan::Case;
 use crate::recipe::{Keep, ResolvedInputs, finish, required_properties};
 use crate::spec::{StatusSpec, unescape_token};
@@ -22,24 +23,73 @@ pub type Captures = IndexMap<String, Value>;
 /// Why a flow could not give its values.
 #[derive(Debug, Clone)]
 pub enum FlowError {
-    /// The server answered in a way the flow cannot use (a contract failure of the step).
-    Failed(Vec<Violation>),
+    /// A step's answer broke the document or could not be used: the root cause, reported once
+    /// as its own test; the cases that need the flow are blocked by it.
+    Failed(Box<FlowFailure>),
     /// The flow could not be run (suite mistake, unreachable server).
     Error(String),
 }
 
-/// Flow results of a run, computed once each (unless `fresh`).
+/// The step of a flow that failed, and what it got.
+#[derive(Debug, Clone)]
+pub struct FlowFailure {
+    /// The flow whose own step failed (the innermost, when flows use flows).
+    pub flow: String,
+    /// The operation the step called (empty for a path outside the document).
+    pub operation: String,
+    pub violations: Vec<Violation>,
+    pub exchange: Option<Exchange>,
+    /// Requests the flow sent until it failed.
+    pub requests: usize,
+}
+
+impl FlowFailure {
+    /// The test id the failure is reported under.
+    pub fn test_id(&self) -> String {
+        format!("flow:{}", self.flow)
+    }
+
+    pub fn message(&self) -> String {
+        self.violations
+            .first()
+            .map(|v| format!("[{}] {}", v.check, v.message))
+            .unwrap_or_default()
+    }
+}
+
+/// Flow results of a run, computed once each (unless `fresh`), and the failures seen.
 #[derive(Default)]
 pub struct Flows {
     cached: HashMap<String, OnceLock<Result<Captures, FlowError>>>,
+    /// Each failing flow, once, in the order they failed.
+    failures: Mutex<IndexMap<String, FlowFailure>>,
 }
 
 impl Flows {
     pub fn new(names: impl IntoIterator<Item = String>) -> Flows {
         Flows {
             cached: names.into_iter().map(|n| (n, OnceLock::new())).collect(),
+            failures: Mutex::default(),
         }
     }
+
+    /// The flows that failed so far, each once.
+    pub fn failures(&self) -> Vec<FlowFailure> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.values().cloned().collect()
+    }
+
+    fn record(&self, failure: &FlowFailure) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures
+            .entry(failure.flow.clone())
+            .or_insert_with(|| failure.clone());
+    }
+}
+
+thread_local! {
+    /// Flows being computed on this thread, innermost last: a flow that needs itself is a cycle.
+    static ACTIVE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 const MAX_DEPTH: usize = 8;
@@ -100,11 +150,7 @@ impl RunContext {
                         Err(e) => {
                             let message = match &e {
                                 FlowError::Error(m) => m.clone(),
-                                FlowError::Failed(v) => v
-                                    .iter()
-                                    .map(|v| v.message.clone())
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
+                                FlowError::Failed(f) => f.message(),
                             };
                             failure.get_or_insert(e);
                             Err(message)
@@ -156,16 +202,32 @@ impl RunContext {
                 "flows nest deeper than {MAX_DEPTH} (a cycle through `{name}`?)"
             )));
         }
+        // Checked before the flow's cell is entered: entering it again from inside would hang.
+        let cycle = ACTIVE.with(|active| {
+            let active = active.borrow();
+            active.iter().position(|f| f == name).map(|at| {
+                let mut path: Vec<&str> = active[at..].iter().map(String::as_str).collect();
+                path.push(name);
+                path.join(" → ")
+            })
+        });
+        if let Some(path) = cycle {
+            return Err(FlowError::Error(format!("flows form a cycle: {path}")));
+        }
         let Some(flow) = self.recipes.suite().and_then(|s| s.file.flows.get(name)) else {
             return Err(FlowError::Error(format!("no flow `{name}` in the suite")));
         };
-        if flow.fresh {
-            return self.run_flow(name, depth);
-        }
-        match self.flows.cached.get(name) {
-            Some(cell) => cell.get_or_init(|| self.run_flow(name, depth)).clone(),
-            None => self.run_flow(name, depth),
-        }
+        ACTIVE.with(|active| active.borrow_mut().push(name.to_string()));
+        let result = if flow.fresh {
+            self.run_flow(name, depth)
+        } else {
+            match self.flows.cached.get(name) {
+                Some(cell) => cell.get_or_init(|| self.run_flow(name, depth)).clone(),
+                None => self.run_flow(name, depth),
+            }
+        };
+        ACTIVE.with(|active| active.borrow_mut().pop());
+        result
     }
 
     /// Runs `name` after a case passed, to check its effect; `${case.NAME}` are its inputs.
@@ -173,12 +235,29 @@ impl RunContext {
         &self,
         name: &str,
         case_inputs: &IndexMap<String, Value>,
+        tally: &Tally,
     ) -> Result<Captures, FlowError> {
-        self.run_flow_in(name, 1, Some(case_inputs))
+        if self
+            .recipes
+            .suite()
+            .is_none_or(|s| !s.file.flows.contains_key(name))
+        {
+            return Err(FlowError::Error(format!("no flow `{name}` in the suite")));
+        }
+        self.run_flow_in(name, 1, Some(case_inputs), tally)
     }
 
     fn run_flow(&self, name: &str, depth: usize) -> Result<Captures, FlowError> {
-        self.run_flow_in(name, depth, None)
+        let tally = Tally::default();
+        let result = self.run_flow_in(name, depth, None, &tally);
+        if let Err(FlowError::Failed(failure)) = &result
+            && failure.flow == name
+        {
+            let mut failure = (**failure).clone();
+            failure.requests = tally.count();
+            self.flows.record(&failure);
+        }
+        result
     }
 
     fn run_flow_in(
@@ -186,6 +265,7 @@ impl RunContext {
         name: &str,
         depth: usize,
         case_inputs: Option<&IndexMap<String, Value>>,
+        tally: &Tally,
     ) -> Result<Captures, FlowError> {
         let suite = self
             .recipes
@@ -207,12 +287,15 @@ impl RunContext {
             let Some(op_id) = &step.operation else {
                 // An endpoint outside the document: send as written, check nothing but status.
                 let request = raw_request(step, &resolved);
-                let exchange = self.send("", &request, false).map_err(|e| {
-                    FlowError::Error(format!(
-                        "{where_} ({} {}): {e}",
-                        request.method, request.path
-                    ))
-                })?;
+                let exchange = self
+                    .gate
+                    .send("", &request, tally, On429::BackOff)
+                    .map_err(|e| {
+                        FlowError::Error(format!(
+                            "{where_} ({} {}): {e}",
+                            request.method, request.path
+                        ))
+                    })?;
                 let status = exchange.response.status;
                 let ok = match step.expect_status {
                     Some(expected) => status == expected,
@@ -222,18 +305,16 @@ impl RunContext {
                     let expected = step
                         .expect_status
                         .map_or("2xx or 3xx".to_string(), |s| s.to_string());
-                    return Err(FlowError::Failed(vec![
-                        Violation::new(
-                            "flow",
-                            format!(
-                                "{where_} ({} {}): expected {expected}, got {status}",
-                                request.method, request.path
-                            ),
-                        )
-                        .observed(String::from_utf8_lossy(&exchange.response.body)),
-                    ]));
+                    let step = format!("{where_} ({} {})", request.method, request.path);
+                    let violation = flow_check::unexpected_status(
+                        &step,
+                        &expected,
+                        status,
+                        &exchange.response.body,
+                    );
+                    return Err(failed(name, "", vec![violation], exchange));
                 }
-                self.capture_all(step, &exchange, &request, &where_, &mut captures)?;
+                self.capture_all(name, "", step, exchange, &request, &where_, &mut captures)?;
                 continue;
             };
             let Some(op) = self.doc.operations.iter().find(|o| o.id() == *op_id) else {
@@ -258,54 +339,58 @@ impl RunContext {
                 .map_err(|e| FlowError::Error(format!("{where_}: {e}")))?;
             let required = self.required_body(op, plan.media_type());
             let request = finish(op, &generated, &resolved, Keep::Required, &required);
-            let exchange = self.send(&op.id(), &request, false).map_err(|e| {
-                FlowError::Error(format!(
-                    "{where_} ({} {}): {e}",
-                    request.method, request.path
-                ))
-            })?;
+            let exchange = self
+                .gate
+                .send(&op.id(), &request, tally, On429::BackOff)
+                .map_err(|e| {
+                    FlowError::Error(format!(
+                        "{where_} ({} {}): {e}",
+                        request.method, request.path
+                    ))
+                })?;
             let expected = step.expect_status.map(StatusSpec::Code);
             let violations = self.step_violations(op, &exchange, expected);
             if !violations.is_empty() {
-                return Err(FlowError::Failed(
-                    violations
-                        .into_iter()
-                        .map(|mut v| {
-                            v.message = format!(
-                                "{where_} ({} {}): {}",
-                                request.method, request.path, v.message
-                            );
-                            if v.observed.is_none() {
-                                v = v.observed(String::from_utf8_lossy(&exchange.response.body));
-                            }
-                            v
-                        })
-                        .collect(),
-                ));
+                let step = format!("{where_} ({} {})", request.method, request.path);
+                let violations = violations
+                    .into_iter()
+                    .map(|v| flow_check::in_step(v, &step, &exchange.response.body))
+                    .collect();
+                return Err(failed(name, op_id, violations, exchange));
             }
-            self.capture_all(step, &exchange, &request, &where_, &mut captures)?;
+            self.capture_all(
+                name,
+                op_id,
+                step,
+                exchange,
+                &request,
+                &where_,
+                &mut captures,
+            )?;
         }
         Ok(captures)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn capture_all(
         &self,
+        flow: &str,
+        operation: &str,
         step: &crate::suite::Step,
-        exchange: &Exchange,
-        request: &crate::execute::Request,
+        exchange: Exchange,
+        request: &Request,
         where_: &str,
         captures: &mut Captures,
     ) -> Result<(), FlowError> {
         for (var, source) in &step.capture {
-            let value = capture(exchange, source).ok_or_else(|| {
-                FlowError::Failed(vec![Violation::new(
-                    "flow",
-                    format!(
-                        "{where_} ({} {} → {}): nothing to capture at `{source}` for `{var}`",
-                        request.method, request.path, exchange.response.status
-                    ),
-                )])
-            })?;
+            let Some(value) = capture(&exchange, source) else {
+                let step = format!(
+                    "{where_} ({} {} → {})",
+                    request.method, request.path, exchange.response.status
+                );
+                let violation = flow_check::nothing_to_capture(&step, source, var);
+                return Err(failed(flow, operation, vec![violation], exchange));
+            };
             if let Value::String(s) = &value {
                 self.redactor.add_secret(s.clone());
             }
@@ -314,7 +399,8 @@ impl RunContext {
         Ok(())
     }
 
-    /// Checks of a flow step's response; without an expected status, any 2xx or 3xx will do.
+    /// Checks of a flow step's response: every response check, and the status the step needs
+    /// (without one, any 2xx or 3xx).
     fn step_violations(
         &self,
         op: &crate::spec::Operation,
@@ -327,7 +413,16 @@ impl RunContext {
         } else {
             StatusSpec::Range(2)
         });
-        self.check(op, expected, exchange)
+        let mut violations = self.check(op, expected, exchange);
+        if violations.is_empty() && !expected.matches(status) {
+            violations.push(flow_check::unexpected_status(
+                "the step",
+                &expected.to_string(),
+                status,
+                &exchange.response.body,
+            ));
+        }
+        violations
     }
 
     /// Required top-level body properties of an operation's body in `media_type`.
@@ -354,6 +449,22 @@ impl RunContext {
             .map(|s| required_properties(&s))
             .unwrap_or_default()
     }
+}
+
+/// A step's failure.
+fn failed(
+    flow: &str,
+    operation: &str,
+    violations: Vec<Violation>,
+    exchange: Exchange,
+) -> FlowError {
+    FlowError::Failed(Box::new(FlowFailure {
+        flow: flow.to_string(),
+        operation: operation.to_string(),
+        violations,
+        exchange: Some(exchange),
+        requests: 0,
+    }))
 }
 
 /// A captured value: `/json/pointer` into the body, or `location:NAME` for a query or fragment
@@ -408,8 +519,8 @@ fn capture(exchange: &Exchange, source: &str) -> Option<Value> {
 }
 
 /// A request to a path outside the document, from a step's inputs.
-fn raw_request(step: &crate::suite::Step, inputs: &ResolvedInputs) -> crate::execute::Request {
-    let mut request = crate::execute::Request::new(
+fn raw_request(step: &crate::suite::Step, inputs: &ResolvedInputs) -> Request {
+    let mut request = Request::new(
         crate::spec::Method::Get,
         step.path.clone().unwrap_or_default(),
     );

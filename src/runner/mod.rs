@@ -1,160 +1,255 @@
-//! The runner: turns planned cases into libtest-mimic trials, runs them on the tokio runtime, and
-//! collects one [`CaseResult`] per case as events. It never prints; libtest-mimic's printer is the
-//! console reporter, and the other reporters read the events.
+//! The runner: selects the planned cases (libtest's filters, the partition), runs them on
+//! worker threads, then the 429 bursts one at a time in a last phase, and streams one event per
+//! finished case to a [`Reporter`]. A failing flow is reported once, as its own test; the cases
+//! it blocks say so. The runner never prints.
 
-mod baseline;
 mod case;
 mod context;
-mod event;
 mod flows;
-mod pace;
+mod shrink;
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::Instant;
 
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
-
-pub use baseline::Baseline;
-pub use case::run_case;
+pub use case::{BODY_EXCERPT, SHRINK_BUDGET, blank_result, run_case};
 pub use context::RunContext;
-pub use event::{CaseResult, Event, Outcome, RunInfo, Totals};
-pub use flows::{Captures, FlowError, Flows};
-pub use pace::{Limit, Pacer};
+pub use flows::{Captures, FlowError, FlowFailure, Flows};
+pub use shrink::{Place, shrink};
 
-use crate::plan::Readiness;
+use crate::event::{CaseResult, Event, Outcome, Reporter, ResultKind, Totals};
+use crate::plan::{Case, Readiness, Recipe};
 
 /// Concurrency when `--test-threads` is not given: cases wait on the network, not the CPU.
 pub const DEFAULT_TEST_THREADS: usize = 16;
 
-/// Everything a run produced.
-#[derive(Debug)]
-pub struct RunOutput {
-    pub events: Vec<Event>,
-    /// `--list` was given: libtest-mimic listed the cases and nothing ran.
-    pub listed_only: bool,
+/// Which cases run: libtest's flags, as `cargo test` users know them.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Substrings (or, with `exact`, whole ids) a case must match; empty matches all.
+    pub filters: Vec<String>,
+    pub exact: bool,
+    /// Substrings (whole ids with `exact`) that leave a case out.
+    pub skip: Vec<String>,
+    /// Run only the opt-in cases.
+    pub ignored: bool,
+    /// Run the opt-in cases too.
+    pub include_ignored: bool,
+    /// Cases at a time (at least 1).
+    pub threads: usize,
 }
 
-impl RunOutput {
-    /// The finished cases, in plan order.
-    pub fn results(&self) -> Vec<CaseResult> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::CaseFinished(result) => Some((**result).clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    pub fn totals(&self) -> Totals {
-        self.events
-            .iter()
-            .find_map(|e| match e {
-                Event::RunFinished { totals, .. } => Some(*totals),
-                _ => None,
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// Runs the plan. `args` are libtest's flags (filter, `--exact`, `--skip`, `--ignored`, ...).
-pub fn run(args: &Arguments, cx: Arc<RunContext>) -> RunOutput {
-    let started = Instant::now();
-    let mut args = args.clone();
-    args.test_threads = args.test_threads.or(Some(DEFAULT_TEST_THREADS));
-    let sink: Arc<Mutex<Vec<Option<CaseResult>>>> =
-        Arc::new(Mutex::new(vec![None; cx.plan.cases.len()]));
-
-    let mut trials = Vec::with_capacity(cx.plan.cases.len());
-    let mut not_run = Vec::new();
-    for (index, case) in cx.plan.cases.iter().enumerate() {
-        if cx.partition.is_some_and(|p| !p.contains(index, &case.id)) {
-            not_run.push((index, Outcome::FilteredOut));
-            continue;
-        }
-        let (cx2, sink2) = (Arc::clone(&cx), Arc::clone(&sink));
-        let trial = Trial::ignorable_test(case.id.clone(), move || {
-            let case = &cx2.plan.cases[index];
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| run_case(&cx2, case)));
-            let mut result = outcome.unwrap_or_else(|panic| panicked(&cx2, index, panic));
-            if let Some(baseline) = &cx2.baseline {
-                baseline.absorb(&mut result);
+impl Selection {
+    pub fn matches(&self, id: &str) -> bool {
+        let hit = |pattern: &String| {
+            if self.exact {
+                id == pattern
+            } else {
+                id.contains(pattern.as_str())
             }
-            let verdict = verdict(&result, &cx2);
-            sink2.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
-            verdict
-        })
-        .with_ignored_flag(matches!(case.readiness, Readiness::OptIn(_)));
-        // libtest-mimic never calls filtered or flag-ignored trials: record them now.
-        if args.is_filtered_out(&trial) {
-            not_run.push((index, Outcome::FilteredOut));
-        } else if args.is_ignored(&trial) {
-            let reason = case.readiness.reason().unwrap_or("ignored").to_string();
-            not_run.push((index, Outcome::Ignored { reason }));
-        }
-        trials.push(trial);
-    }
-
-    let mut events = vec![Event::RunStarted(cx.info.clone())];
-    let _conclusion = libtest_mimic::run(&args, trials);
-    if args.list {
-        return RunOutput {
-            events,
-            listed_only: true,
         };
+        (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
     }
-    let mut results = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
-    for (index, outcome) in not_run {
-        results[index] = Some(skeleton(&cx, index, outcome));
+}
+
+/// What to do with each planned case.
+enum Plan {
+    Run,
+    /// Not run: reported with this outcome.
+    Skip(Outcome),
+}
+
+/// Runs the selected cases, streaming events to `reporter`; returns the totals. A reporter's
+/// error ends the run early (the console went away) and is returned.
+pub fn run(
+    cx: Arc<RunContext>,
+    selection: &Selection,
+    reporter: &mut dyn Reporter,
+) -> std::io::Result<Totals> {
+    let started = Instant::now();
+    let cases = &cx.plan.cases;
+    let mut decided: Vec<Plan> = Vec::with_capacity(cases.len());
+    for (index, case) in cases.iter().enumerate() {
+        decided.push(decide(&cx, selection, index, case));
     }
+    reporter.report(&Event::RunStarted {
+        info: cx.info.clone(),
+        planned: cases.len(),
+    })?;
     let mut totals = Totals::default();
-    for result in results.into_iter().flatten() {
-        totals.add(&result.outcome);
-        events.push(Event::CaseFinished(Box::new(result)));
+    let mut emit = |result: CaseResult, reporter: &mut dyn Reporter| -> std::io::Result<()> {
+        totals.add(&result);
+        reporter.report(&Event::CaseFinished(Box::new(result)))
+    };
+    let mut main_phase = Vec::new();
+    let mut last_phase = Vec::new();
+    for (index, plan) in decided.into_iter().enumerate() {
+        match plan {
+            Plan::Skip(outcome) => emit(blank_result(&cx, &cases[index], outcome), reporter)?,
+            Plan::Run if cases[index].recipe == Recipe::RateLimited => last_phase.push(index),
+            Plan::Run => main_phase.push(index),
+        }
     }
-    events.push(Event::RunFinished {
+    let threads = selection.threads.max(1);
+    // The main phase: workers take cases in plan order; results stream back as they finish.
+    let (tx, rx) = mpsc::channel::<CaseResult>();
+    let next = Arc::new(AtomicUsize::new(0));
+    let main_phase = Arc::new(main_phase);
+    let workers: Vec<_> = (0..threads.min(main_phase.len()))
+        .map(|_| {
+            let (cx, tx, next, queue) = (
+                Arc::clone(&cx),
+                tx.clone(),
+                Arc::clone(&next),
+                Arc::clone(&main_phase),
+            );
+            std::thread::spawn(move || {
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&index) = queue.get(at) else {
+                        break;
+                    };
+                    if tx.send(run_guarded(&cx, index)).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut reported = Ok(());
+    for result in rx {
+        if reported.is_ok() {
+            reported = emit(result, reporter);
+        }
+        if reported.is_err() {
+            // The reader left: stop handing out cases.
+            next.store(usize::MAX / 2, Ordering::Relaxed);
+        }
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+    reported?;
+    // The last phase: rate-limit bursts, one at a time, never beside other cases.
+    for index in last_phase {
+        emit(run_guarded(&cx, index), reporter)?;
+    }
+    // Failing flows, once each, at their root.
+    for failure in cx.flows.failures() {
+        emit(flow_result(&cx, &failure), reporter)?;
+    }
+    reporter.report(&Event::RunFinished {
         duration: started.elapsed(),
         totals,
-    });
-    RunOutput {
-        events,
-        listed_only: false,
+    })?;
+    Ok(totals)
+}
+
+fn decide(cx: &RunContext, selection: &Selection, index: usize, case: &Case) -> Plan {
+    if cx.partition.is_some_and(|p| !p.contains(index, &case.id)) || !selection.matches(&case.id) {
+        return Plan::Skip(Outcome::FilteredOut);
+    }
+    let opt_in = matches!(case.readiness, Readiness::OptIn(_));
+    if selection.ignored && !opt_in {
+        return Plan::Skip(Outcome::FilteredOut);
+    }
+    match &case.readiness {
+        Readiness::Ignored(reason) => Plan::Skip(Outcome::Ignored {
+            reason: reason.clone(),
+        }),
+        Readiness::OptIn(reason) if !selection.ignored && !selection.include_ignored => {
+            Plan::Skip(Outcome::Ignored {
+                reason: reason.clone(),
+            })
+        }
+        _ => Plan::Run,
     }
 }
 
-/// What libtest-mimic is told (and prints): secrets masked, errors told apart from failures.
-fn verdict(result: &CaseResult, cx: &RunContext) -> Result<Completion, Failed> {
-    match &result.outcome {
-        Outcome::Passed => Ok(Completion::Completed),
-        Outcome::Ignored { reason } => Ok(Completion::ignored_with(reason)),
-        Outcome::FilteredOut => Ok(Completion::ignored()),
-        Outcome::Failed { .. } => Err(cx.redactor.redact(&result.details()).into()),
-        Outcome::Error { message } => Err(cx
-            .redactor
-            .redact(&format!(
-                "harness error (not a contract failure): {message}\n{}",
-                result.details()
-            ))
-            .into()),
+/// Runs one case; a panic in conform becomes a harness error of that case, and the baseline
+/// turns a known failure into one.
+fn run_guarded(cx: &RunContext, index: usize) -> CaseResult {
+    let case = &cx.plan.cases[index];
+    let mut result = std::panic::catch_unwind(AssertUnwindSafe(|| run_case(cx, case)))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            blank_result(
+                cx,
+                case,
+                Outcome::Error {
+                    message: format!(
+                        "conform panicked (a bug in conform, please report it): {message}"
+                    ),
+                },
+            )
+        });
+    if let Some(baseline) = &cx.baseline {
+        baseline.absorb(&mut result);
     }
+    result
 }
 
-fn skeleton(cx: &RunContext, index: usize, outcome: Outcome) -> CaseResult {
-    case::blank_result(cx, &cx.plan.cases[index], outcome)
-}
-
-fn panicked(cx: &RunContext, index: usize, panic: Box<dyn std::any::Any + Send>) -> CaseResult {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    skeleton(
-        cx,
-        index,
-        Outcome::Error {
-            message: format!("conform panicked (a bug in conform, please report it): {message}"),
+/// The result of a flow whose step broke the document: the root cause of the cases it blocks.
+fn flow_result(cx: &RunContext, failure: &FlowFailure) -> CaseResult {
+    let id = failure.test_id();
+    let mut result = CaseResult {
+        id: id.clone(),
+        kind: ResultKind::Flow,
+        name: format!("flow `{}`", failure.flow),
+        operation: failure.operation.clone(),
+        status: failure
+            .exchange
+            .as_ref()
+            .map(|e| e.response.status.to_string())
+            .unwrap_or_default(),
+        recipe: Recipe::Success,
+        outcome: Outcome::Failed {
+            violations: failure.violations.clone(),
         },
-    )
+        convention: None,
+        duration: Default::default(),
+        requests: failure.requests,
+        exchange: None,
+        body_bytes: None,
+        curl: None,
+        rerun: cx.rerun_command(&id),
+        violation_sought: None,
+        sent: Vec::new(),
+        note: Some("cases that need this flow are blocked by it".into()),
+    };
+    if let Some(exchange) = &failure.exchange {
+        case::set_exchange(cx, &mut result, exchange.clone());
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_follows_libtest() {
+        let mut s = Selection {
+            filters: vec!["oauth_token".into()],
+            ..Selection::default()
+        };
+        assert!(s.matches("oauth_token/400"));
+        assert!(!s.matches("userinfo/200"));
+        s.skip = vec!["/400".into()];
+        assert!(!s.matches("oauth_token/400"));
+        let exact = Selection {
+            filters: vec!["oauth_token/4".into()],
+            exact: true,
+            ..Selection::default()
+        };
+        assert!(!exact.matches("oauth_token/400"));
+        assert!(Selection::default().matches("anything"));
+    }
 }

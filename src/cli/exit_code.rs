@@ -8,20 +8,22 @@ pub const CASES_FAILED: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The document or the suite file could not be loaded: nothing was run.
 pub const BAD_INPUT: u8 = 3;
-/// Filters selected no case at all, so nothing was tested.
+/// No case ran (all filtered out, ignored or skipped for safety), so nothing was tested.
 pub const NO_CASES: u8 = 4;
 /// No case failed, but some could not be run to a verdict (timeout, connection refused, …).
 pub const HARNESS_ERRORS: u8 = 5;
 /// conform itself crashed: a bug, please report it.
 pub const PANIC: u8 = 101;
+/// The reader of the output went away (`conform run | head`), as a process killed by SIGPIPE.
+pub const BROKEN_PIPE: u8 = 141;
 
-/// The code for a finished run, from its counts.
-pub fn for_run(failed: usize, errors: usize, selected: usize) -> u8 {
+/// The code for a finished run, from its counts: `ran` counts cases that ran to any verdict.
+pub fn for_run(failed: usize, errors: usize, ran: usize) -> u8 {
     if failed > 0 {
         CASES_FAILED
     } else if errors > 0 {
         HARNESS_ERRORS
-    } else if selected == 0 {
+    } else if ran == 0 {
         NO_CASES
     } else {
         OK

@@ -20,9 +20,9 @@ impl Limit {
     /// How long `requests` take at this pace, after the burst.
     pub fn duration_of(&self, requests: u64) -> Duration {
         match self.rate {
-            Some(rate) if rate > 0.0 => Duration::from_secs_f64(
-                requests.saturating_sub(u64::from(self.burst)) as f64 / rate,
-            ),
+            Some(rate) if rate > 0.0 => {
+                secs(requests.saturating_sub(u64::from(self.burst)) as f64 / rate)
+            }
             _ => Duration::ZERO,
         }
     }
@@ -64,13 +64,21 @@ impl Pacer {
         let Some(rate) = limit.rate.filter(|r| *r > 0.0) else {
             return Ok(Duration::ZERO);
         };
-        let interval = Duration::from_secs_f64(1.0 / rate);
-        let tolerance = interval * limit.burst.max(1).saturating_sub(1);
+        let interval = secs(1.0 / rate);
+        let tolerance = interval.saturating_mul(limit.burst.max(1).saturating_sub(1));
         let start = (*tat).max(now);
         let allowed_at = start.checked_sub(tolerance).unwrap_or(now).max(now);
-        *tat = start + interval;
+        // A rate so slow that the next slot is beyond what an Instant can hold: a day is as good.
+        *tat = start
+            .checked_add(interval)
+            .unwrap_or(start + Duration::from_secs(86_400));
         Ok(allowed_at - now)
     }
+}
+
+/// Seconds as a Duration, saturating (rates come from suites: never a panic on a tiny one).
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -125,5 +133,9 @@ mod tests {
         assert!(pacer.reserve("op").is_ok());
         assert_eq!(pacer.reserve("op"), Err(2));
         assert_eq!(limit(2.0, 4, None).duration_of(10), Duration::from_secs(3));
+        // A hostile rate waits long but never panics.
+        let slow = Pacer::new([("op".to_string(), limit(1e-320, 1, None))]);
+        assert!(slow.reserve("op").is_ok() && slow.reserve("op").is_ok());
+        assert_eq!(limit(1e-320, 1, None).duration_of(10), Duration::MAX);
     }
 }

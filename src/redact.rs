@@ -1,4 +1,4 @@
-//! The one redactor every reporter shares: secrets never reach the console or a report file.
+//! The one redactor every output shares: secrets never reach the console, a report or a baseline.
 //!
 //! It masks (1) every literal secret it was given (suite fixtures marked secret, captured tokens
 //! and codes), and (2) by shape, whatever sits under a sensitive name in a query string, a form or

@@ -1,16 +1,19 @@
-//! The command line, as clap flags only; [`crate::config`] resolves them into a run.
+//! The command line as clap flags only; [`super::resolve`] turns them into a configuration.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Seconds before a request is given up, unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT: f64 = 10.0;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "conform",
     version,
-    about = "Prove that a server speaks an API exactly as its OpenAPI 3.0 document says",
+    about = "Prove that a server speaks an API exactly as its OpenAPI document says",
     long_about = "conform plans one test case per (operation, documented response status) of an \
-                  OpenAPI 3.0 document, provokes each status against a live server and checks every \
+                  OpenAPI document, provokes each status against a live server and checks every \
                   response against the document.\n\nWith no --base-url, `conform run` starts the \
                   embedded reference server (an in-memory Auth0 Authentication API) and tests it."
 )]
@@ -72,7 +75,7 @@ pub struct ServeArgs {
 /// Which document to test.
 #[derive(Debug, Args, Clone)]
 pub struct SpecArgs {
-    /// The OpenAPI 3.0 document (YAML or JSON). Default: spec/auth0-authentication.yaml, or the
+    /// The OpenAPI document (YAML or JSON). Default: spec/auth0-authentication.yaml, or the
     /// copy built into conform when that file is absent.
     #[arg(long, env = "CONFORM_SPEC", value_name = "FILE")]
     pub spec: Option<PathBuf>,
@@ -136,8 +139,8 @@ pub struct RunArgs {
     pub save_baseline: Option<PathBuf>,
     /// Run one shard of the cases, to split a run across CI machines: count:K/N (every N-th case
     /// from the K-th) or hash:K/N (by case id, stable as cases are added).
-    #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(crate::plan::Partition))]
-    pub partition: Option<crate::plan::Partition>,
+    #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(conform::plan::Partition))]
+    pub partition: Option<conform::plan::Partition>,
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,
@@ -149,7 +152,7 @@ pub struct RunArgs {
     #[arg(long, env = "CONFORM_SEED")]
     pub seed: Option<u64>,
     /// Seconds before a request is given up (a harness error, not a failure).
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT, value_name = "SECS")]
     pub timeout: f64,
     /// libtest's flags: FILTER, --exact, --skip, --ignored, --include-ignored, --test-threads,
     /// --list, --format, ...

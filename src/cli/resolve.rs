@@ -1,0 +1,417 @@
+//! The resolve stage: flags and suite turned, once, into everything a command needs (the
+//! document with the suite's patches applied, the target, safety, pacing, selection, seed),
+//! every value validated. Flags win over the suite, the suite over defaults.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use conform::execute::Limit;
+use conform::recipe::{DEFAULT_EXAMPLES, Safety};
+use conform::report::console::ConsoleFormat;
+use conform::runner::{DEFAULT_TEST_THREADS, Selection};
+use conform::spec::Document;
+use conform::suite::{self, Suite};
+
+use super::CliError;
+use super::args::RunArgs;
+
+/// The flagship document, built in so `conform` works from any directory.
+pub const EMBEDDED_SPEC: &str = include_str!("../../spec/auth0-authentication.yaml");
+/// Where the repository keeps it.
+pub const DEFAULT_SPEC_PATH: &str = "spec/auth0-authentication.yaml";
+/// The suite that matches the reference server's seeded tenant, built in as well.
+pub const EMBEDDED_SUITE: &str = include_str!("../../suites/reference.toml");
+/// Where the repository keeps it.
+pub const DEFAULT_SUITE_PATH: &str = "suites/reference.toml";
+
+/// The longest `--timeout` or `max_response_time`: an hour.
+const MAX_SECONDS: f64 = 3600.0;
+/// The most generated examples per case.
+const MAX_EXAMPLES: u32 = 10_000;
+
+/// The document a command works on, as the suite patches it.
+pub struct Resolved {
+    pub suite: Option<Arc<Suite>>,
+    pub doc: Arc<Document>,
+    /// The suite's patches, as notes with their reasons.
+    pub patches: Vec<String>,
+}
+
+/// Loads the suite (`--suite`, or the reference suite when the target is the embedded server
+/// and no document is named) and the document (`--spec`, else the suite's, else the default),
+/// and applies the suite's patches. Every command goes through here.
+pub fn document(
+    spec: Option<&Path>,
+    suite: Option<&Path>,
+    default_suite: bool,
+) -> Result<Resolved, CliError> {
+    let suite = load_suite(suite, default_suite)?;
+    let spec = spec
+        .map(Path::to_path_buf)
+        .or_else(|| suite_spec(suite.as_deref()));
+    let mut doc = load_spec(spec.as_deref())?;
+    let mut patches = Vec::new();
+    if let Some(suite) = &suite {
+        doc = suite.patch(&doc)?;
+        patches = suite.patch_notes();
+        suite.check_against(&doc)?;
+    }
+    Ok(Resolved {
+        suite,
+        doc: Arc::new(doc),
+        patches,
+    })
+}
+
+/// `--spec`, or the default document: the repository's copy, else the built-in one.
+pub fn load_spec(spec: Option<&Path>) -> Result<Document, CliError> {
+    Ok(match spec {
+        Some(path) => conform::spec::load(path)?,
+        None if Path::new(DEFAULT_SPEC_PATH).exists() => {
+            conform::spec::load(Path::new(DEFAULT_SPEC_PATH))?
+        }
+        None => conform::spec::load_str(Path::new(DEFAULT_SPEC_PATH), EMBEDDED_SPEC)?,
+    })
+}
+
+fn load_suite(explicit: Option<&Path>, default: bool) -> Result<Option<Arc<Suite>>, CliError> {
+    let suite = match explicit {
+        Some(path) => suite::load(path)?,
+        None if !default => return Ok(None),
+        None if Path::new(DEFAULT_SUITE_PATH).exists() => {
+            suite::load(Path::new(DEFAULT_SUITE_PATH))?
+        }
+        None => suite::load_str(Path::new(DEFAULT_SUITE_PATH), EMBEDDED_SUITE, &|name| {
+            std::env::var(name).ok()
+        })?,
+    };
+    Ok(Some(Arc::new(suite)))
+}
+
+/// The document a suite names, relative to the suite file.
+fn suite_spec(suite: Option<&Suite>) -> Option<PathBuf> {
+    let suite = suite?;
+    let spec = suite.file.suite.spec.as_ref()?;
+    let base = suite.path.parent().unwrap_or(Path::new("."));
+    Some(base.join(spec))
+}
+
+/// Which server a run tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// conform's embedded reference server, started for the run.
+    Embedded,
+    /// A server at this base URL (no trailing slash).
+    Url(String),
+}
+
+/// Everything `conform run` needs, resolved and validated.
+pub struct RunConfig {
+    pub resolved: Resolved,
+    pub target: Target,
+    pub live: bool,
+    pub safety: Safety,
+    pub examples: u32,
+    pub seed: u64,
+    pub timeout: Duration,
+    pub max_requests: Option<usize>,
+    pub max_response_time: Option<Duration>,
+    pub strict: bool,
+    /// Pace and budget per operation id.
+    pub limits: Vec<(String, Limit)>,
+    pub selection: Selection,
+    pub format: ConsoleFormat,
+    pub report_dir: PathBuf,
+    /// `conform run ...` up to the case id: every flag that changes what is sent.
+    pub rerun_prefix: String,
+}
+
+/// Resolves `conform run`'s flags and suite.
+pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
+    let base_url = args.base_url.as_deref().map(parse_base_url).transpose()?;
+    let timeout = seconds("--timeout", args.timeout).map_err(CliError::Usage)?;
+    if let Some(examples) = args.examples
+        && !(1..=MAX_EXAMPLES).contains(&examples)
+    {
+        return Err(CliError::Usage(format!(
+            "--examples {examples}: give 1 to {MAX_EXAMPLES}"
+        )));
+    }
+    let resolved = document(
+        args.spec.spec.as_deref(),
+        args.suite.as_deref(),
+        base_url.is_none() && args.spec.spec.is_none(),
+    )?;
+    let header = resolved.suite.as_ref().map(|s| s.file.suite.clone());
+    let target = match (&base_url, header.as_ref().and_then(|h| h.target.as_deref())) {
+        (Some(url), _) => Target::Url(url.clone()),
+        (None, None | Some("embedded")) => Target::Embedded,
+        (None, Some(url)) => Target::Url(
+            parse_base_url(url)
+                .map_err(|e| CliError::SuiteValue(format!("the suite's `target`: {e}")))?,
+        ),
+    };
+    // A live target: anything not on loopback, or whatever the user or suite says is live.
+    let live = args.live
+        || header.as_ref().and_then(|h| h.live) == Some(true)
+        || matches!(&target, Target::Url(url) if !is_loopback_url(url));
+    let max_response_time = header
+        .as_ref()
+        .and_then(|h| h.max_response_time)
+        .map(|s| seconds("max_response_time", s))
+        .transpose()
+        .map_err(|e| CliError::SuiteValue(format!("the suite's {e}")))?;
+    let examples = args
+        .examples
+        .or(header.as_ref().and_then(|h| h.examples))
+        .unwrap_or(DEFAULT_EXAMPLES)
+        .clamp(1, MAX_EXAMPLES);
+    let limits = match &resolved.suite {
+        Some(suite) => resolved
+            .doc
+            .operations
+            .iter()
+            .filter_map(|op| Some((op.id(), operation_limit(suite, &op.id()).transpose()?)))
+            .map(|(id, limit)| limit.map(|l| (id, l)))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let seed = args.seed.unwrap_or_else(random_seed);
+    let test = &args.test;
+    let selection = Selection {
+        filters: test.filter.iter().cloned().collect(),
+        exact: test.exact,
+        skip: test.skip.clone(),
+        ignored: test.ignored,
+        include_ignored: test.include_ignored,
+        // 0 means automatic, as in libtest.
+        threads: test
+            .test_threads
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_TEST_THREADS),
+    };
+    let format = match test.format {
+        Some(libtest_mimic::FormatSetting::Json) => ConsoleFormat::Json,
+        Some(libtest_mimic::FormatSetting::Terse) => ConsoleFormat::Terse,
+        _ if test.quiet => ConsoleFormat::Terse,
+        _ => ConsoleFormat::Pretty,
+    };
+    let rerun_prefix = rerun_prefix(args, seed, examples);
+    Ok(RunConfig {
+        strict: header.as_ref().and_then(|h| h.strict).unwrap_or(false),
+        resolved,
+        target,
+        live,
+        safety: Safety {
+            live,
+            allow: args.allow.clone(),
+        },
+        examples,
+        seed,
+        timeout,
+        max_requests: args.max_requests,
+        max_response_time,
+        limits,
+        selection,
+        format,
+        report_dir: args.report_dir.clone(),
+        rerun_prefix,
+    })
+}
+
+/// A base URL conform can send to: http or https, with a host; no trailing slash.
+pub fn parse_base_url(text: &str) -> Result<String, CliError> {
+    let usage = |why: &str| {
+        CliError::Usage(format!(
+            "--base-url {text:?}: {why} (e.g. https://tenant.eu.auth0.com or http://127.0.0.1:8787)"
+        ))
+    };
+    let url = url::Url::parse(text).map_err(|e| usage(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(usage("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(usage("no host"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+/// A duration in seconds from a flag or the suite: finite, above zero, at most an hour.
+pub fn seconds(name: &str, value: f64) -> Result<Duration, String> {
+    if !value.is_finite() || value <= 0.0 || value > MAX_SECONDS {
+        return Err(format!(
+            "{name} {value}: give a number of seconds above 0 and at most {MAX_SECONDS}"
+        ));
+    }
+    Duration::try_from_secs_f64(value).map_err(|e| format!("{name} {value}: {e}"))
+}
+
+/// Is the URL's host a loopback address (or `localhost`)?
+pub fn is_loopback_url(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
+}
+
+/// The pace and budget the suite sets for an operation, if any; an unusable rate is an error.
+fn operation_limit(suite: &Suite, op: &str) -> Result<Option<Limit>, CliError> {
+    let settings = suite.file.operations.get(op);
+    let rate = settings.and_then(|o| o.rate).or(suite.file.suite.rate);
+    let budget = settings.and_then(|o| o.budget);
+    if let Some(rate) = rate
+        && (!rate.is_finite() || rate < 1e-6)
+    {
+        return Err(CliError::SuiteValue(format!(
+            "{}: the rate of {op} is {rate}: give requests per second, at least 0.000001",
+            suite.path.display()
+        )));
+    }
+    if rate.is_none() && budget.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Limit {
+        rate,
+        burst: settings.and_then(|o| o.burst).unwrap_or(1).max(1),
+        budget,
+    }))
+}
+
+/// A fresh seed when none is given: time-based is enough, it is printed and recorded.
+pub fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    (nanos as u64) ^ ((nanos >> 64) as u64) ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+/// The start of a command that reruns one case: every flag that changes what is sent.
+fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut cmd = format!("conform run --seed {seed} --examples {examples}");
+    if let Some(suite) = &args.suite {
+        cmd.push_str(&format!(" --suite {}", quote(&suite.display().to_string())));
+    }
+    if let Some(spec) = &args.spec.spec {
+        cmd.push_str(&format!(" --spec {}", quote(&spec.display().to_string())));
+    }
+    if let Some(url) = &args.base_url {
+        cmd.push_str(&format!(" --base-url {}", quote(url)));
+    }
+    if args.timeout != super::args::DEFAULT_TIMEOUT {
+        cmd.push_str(&format!(" --timeout {}", args.timeout));
+    }
+    if args.live {
+        cmd.push_str(" --live");
+    }
+    for class in &args.allow {
+        cmd.push_str(&format!(" --allow {}", quote(class)));
+    }
+    if args.test.include_ignored || args.test.ignored {
+        cmd.push_str(" --include-ignored");
+    }
+    // --exact picks one case, whatever shard it was in: no --partition in the rerun command.
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn run_args(args: &[&str]) -> RunArgs {
+        let mut argv = vec!["conform", "run"];
+        argv.extend_from_slice(args);
+        match super::super::args::Cli::parse_from(argv).command {
+            super::super::args::Command::Run(args) => *args,
+            _ => unreachable!(),
+        }
+    }
+
+    fn in_repo<T>(f: impl FnOnce() -> T) -> T {
+        // The default document and suite are read relative to the repository root.
+        static CWD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = CWD.lock().unwrap_or_else(|e| e.into_inner());
+        std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+        f()
+    }
+
+    #[test]
+    fn no_target_means_the_embedded_server_and_its_suite() {
+        let config = in_repo(|| run(&run_args(&[]))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.target, Target::Embedded);
+        assert!(!config.live);
+        assert!(config.resolved.suite.is_some(), "the reference suite");
+    }
+
+    #[test]
+    fn flags_win_over_the_suite() {
+        let config = in_repo(|| {
+            run(&run_args(&[
+                "--suite",
+                "suites/reference.toml",
+                "--base-url",
+                "http://127.0.0.1:9/",
+                "--examples",
+                "3",
+                "--timeout",
+                "2.5",
+            ]))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.target, Target::Url("http://127.0.0.1:9".into()));
+        assert_eq!(config.examples, 3);
+        assert_eq!(config.timeout, Duration::from_millis(2500));
+        assert!(!config.live, "loopback is not live by itself");
+        assert!(config.rerun_prefix.contains("--examples 3"));
+        assert!(config.rerun_prefix.contains("--timeout 2.5"));
+    }
+
+    #[test]
+    fn a_remote_target_is_live_without_a_suite() {
+        let config = in_repo(|| run(&run_args(&["--base-url", "https://tenant.example"])))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.live && config.safety.live);
+        assert!(config.resolved.suite.is_none());
+        assert_eq!(config.examples, DEFAULT_EXAMPLES);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["--timeout", "inf"][..],
+            &["--timeout", "1e20"],
+            &["--timeout", "0"],
+            &["--timeout=-1"],
+            &["--timeout", "NaN"],
+            &["--examples", "0"],
+            &["--base-url", "not a url"],
+            &["--base-url", "ftp://x"],
+            &["--base-url", "localhost:8789"],
+            &["--base-url", "http://"],
+            &["--base-url", "http://[::1"],
+        ] {
+            match in_repo(|| run(&run_args(args))) {
+                Err(e) => assert_eq!(
+                    e.exit_code(),
+                    super::super::exit_code::USAGE,
+                    "{args:?}: {e}"
+                ),
+                Ok(_) => panic!("{args:?} was accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn test_threads_zero_means_automatic() {
+        let config = in_repo(|| run(&run_args(&["--test-threads", "0"]))).unwrap();
+        assert_eq!(config.selection.threads, DEFAULT_TEST_THREADS);
+    }
+}

@@ -1,0 +1,248 @@
+//! `conform run`: resolve, plan, start the embedded server if no target is named, run the cases
+//! through the reporters, compare with a baseline, and pick the exit code.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use conform::baseline::Baseline;
+use conform::event::{Fanout, Reporter};
+use conform::execute::{Client, ClientOptions, Gate, Pacer};
+use conform::recipe::plan_document;
+use conform::redact::Redactor;
+use conform::report::console::{Console, ConsoleFormat};
+use conform::report::{ReportFiles, plan::Overview};
+use conform::runner::{self, Flows, RunContext};
+
+use super::args::RunArgs;
+use super::resolve::{self, RunConfig, Target};
+use super::{CliError, exit_code};
+
+pub fn run(args: &RunArgs) -> Result<u8, CliError> {
+    let config = resolve::run(args)?;
+    let RunConfig {
+        resolved,
+        target,
+        live,
+        safety,
+        examples,
+        seed,
+        timeout,
+        max_requests,
+        max_response_time,
+        strict,
+        limits,
+        selection,
+        format,
+        report_dir,
+        rerun_prefix,
+    } = config;
+    let (doc, suite, patches) = (resolved.doc, resolved.suite, resolved.patches);
+    // Human lines go to stderr when stdout carries JSON events.
+    let mut human: Box<dyn Write> = match format {
+        ConsoleFormat::Json => Box::new(std::io::stderr()),
+        _ => Box::new(std::io::stdout()),
+    };
+    let (plan, recipes) = plan_document(&doc, suite.clone(), safety);
+    let plan = Arc::new(plan);
+    let pacer = Pacer::new(limits);
+    let target_name = match &target {
+        Target::Url(url) => url.clone(),
+        Target::Embedded => "the embedded reference server".into(),
+    };
+    let say = |human: &mut Box<dyn Write>, line: String| -> Result<(), CliError> {
+        writeln!(human, "{line}").map_err(CliError::Console)
+    };
+    let overview = Overview::new(&doc, &plan, &recipes, &pacer, examples);
+    if live || args.dry_run {
+        write!(human, "{}", overview.render(&target_name, live)).map_err(CliError::Console)?;
+        for patch in &patches {
+            say(&mut human, format!("patched: {patch}"))?;
+        }
+    }
+    if args.dry_run {
+        say(&mut human, "--dry-run: nothing was sent".into())?;
+        return Ok(exit_code::OK);
+    }
+    if args.test.list {
+        return list_selected(&plan, &selection);
+    }
+    // Found now, not after every request was sent.
+    conform::files::check_writable(&report_dir).map_err(|source| CliError::Report {
+        path: report_dir.clone(),
+        source,
+    })?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path).map_err(|source| CliError::Baseline {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    let embedded = super::serve::start_embedded(&runtime, &target)?;
+    let base_url = match (&target, &embedded) {
+        (Target::Url(url), _) => url.clone(),
+        (Target::Embedded, Some(server)) => server.base_url(),
+        (Target::Embedded, None) => unreachable!("started above"),
+    };
+    // From here on the embedded server is shut down whatever happens.
+    let outcome = (|| -> Result<u8, CliError> {
+        let client = Client::new(
+            &base_url,
+            ClientOptions {
+                timeout,
+                ..ClientOptions::default()
+            },
+        )?;
+        let info = conform::event::RunInfo {
+            spec: doc.source.display().to_string(),
+            title: doc.title.clone(),
+            base_url: base_url.clone(),
+            seed,
+            embedded_server: target == Target::Embedded,
+            patches: patches.clone(),
+            strict,
+        };
+        let redactor = Redactor::new();
+        for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
+            redactor.add_secret(secret.clone());
+        }
+        let warnings: Vec<String> = conform::lint::lint(&doc, recipes.schemas())
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let flows = Flows::new(suite.iter().flat_map(|s| s.file.flows.keys().cloned()));
+        say(
+            &mut human,
+            format!(
+                "conform {}: {} ({}) against {} — seed {} ({} cases, {} runnable{})",
+                env!("CARGO_PKG_VERSION"),
+                info.spec,
+                doc.title,
+                base_url,
+                seed,
+                plan.cases.len(),
+                plan.runnable(),
+                if strict { "; strict suite" } else { "" }
+            ),
+        )?;
+        if !live {
+            say(&mut human, overview.summary())?;
+        }
+        if !live {
+            for patch in &patches {
+                say(&mut human, format!("patched: {patch}"))?;
+            }
+        }
+        for warning in &warnings {
+            say(&mut human, format!("warning: the document: {warning}"))?;
+        }
+        human.flush().map_err(CliError::Console)?;
+        let cx = Arc::new(RunContext {
+            doc: Arc::clone(&doc),
+            plan: Arc::clone(&plan),
+            recipes,
+            gate: Gate::new(client, pacer, max_requests, runtime.handle().clone()),
+            checks: conform::check::registry(max_response_time),
+            info,
+            redactor: redactor.clone(),
+            rerun_prefix,
+            examples,
+            flows,
+            baseline: baseline.clone(),
+            partition: args.partition,
+            unique: Default::default(),
+        });
+        let mut console = Console::new(std::io::stdout().lock(), format, redactor.clone());
+        let mut files = ReportFiles::new(&report_dir, warnings, redactor.clone());
+        let totals = {
+            let mut reporters: Vec<&mut dyn Reporter> = vec![&mut console, &mut files];
+            runner::run(cx, &selection, &mut Fanout(std::mem::take(&mut reporters)))
+                .map_err(CliError::Console)?
+        };
+        drop(console);
+        if totals.ran() == 0 {
+            say(
+                &mut human,
+                format!(
+                    "conform: no case ran ({} filtered out, {} ignored): nothing was tested",
+                    totals.filtered_out, totals.ignored
+                ),
+            )?;
+            return Ok(exit_code::NO_CASES);
+        }
+        match files.written.take() {
+            Some(Ok(written)) => {
+                let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                say(&mut human, format!("reports: {}", names.join(", ")))?;
+            }
+            Some(Err((path, source))) => return Err(CliError::Report { path, source }),
+            None => {}
+        }
+        if let Some(path) = &args.save_baseline {
+            let saved = Baseline::from_results(files.results(), &redactor);
+            saved.save(path).map_err(|source| CliError::Baseline {
+                path: path.clone(),
+                source,
+            })?;
+            say(
+                &mut human,
+                format!(
+                    "baseline: {} known failures written to {}",
+                    saved.known_failures.len(),
+                    path.display()
+                ),
+            )?;
+        }
+        if let Some(baseline) = &baseline {
+            say(
+                &mut human,
+                format!(
+                    "baseline: {} known failures, {} new failures",
+                    totals.known_failures, totals.failed
+                ),
+            )?;
+            let fixed = baseline.fixed(files.results());
+            if !fixed.is_empty() {
+                say(
+                    &mut human,
+                    format!(
+                        "baseline: {} cases in the baseline pass now (remove them, e.g. --save-baseline): {}",
+                        fixed.len(),
+                        fixed.join(", ")
+                    ),
+                )?;
+            }
+        }
+        Ok(exit_code::for_run(
+            totals.failed,
+            totals.errors,
+            totals.ran(),
+        ))
+    })();
+    if let Some(server) = embedded {
+        runtime.block_on(server.shutdown());
+    }
+    outcome
+}
+
+/// `--list`: the selected cases, as libtest lists tests.
+fn list_selected(
+    plan: &conform::plan::Plan,
+    selection: &runner::Selection,
+) -> Result<u8, CliError> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut count = 0;
+    for case in &plan.cases {
+        if selection.matches(&case.id) {
+            writeln!(out, "{}: test", case.id).map_err(CliError::Console)?;
+            count += 1;
+        }
+    }
+    writeln!(out, "\n{count} tests, 0 benchmarks").map_err(CliError::Console)?;
+    Ok(exit_code::OK)
+}

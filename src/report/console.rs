@@ -1,0 +1,356 @@
+//! The console reporter: libtest's lines (`test id ... ok`), in pretty, terse or JSON form, then
+//! the failures with everything needed to reproduce them, failures grouped by cause, and a
+//! summary that counts every outcome apart. Server text is redacted and its control characters
+//! escaped before it reaches a terminal.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use super::escape_controls;
+use crate::event::{CaseResult, Event, Outcome, Reporter, ResultKind, RunInfo, Totals};
+use crate::redact::Redactor;
+
+/// How cases are printed as they finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleFormat {
+    /// One line per case.
+    Pretty,
+    /// One character per case.
+    Terse,
+    /// libtest's JSON events, one per line, and nothing else.
+    Json,
+}
+
+/// Prints a run as it happens.
+pub struct Console<W: Write> {
+    out: W,
+    format: ConsoleFormat,
+    redactor: Redactor,
+    info: Option<RunInfo>,
+    /// Results that did not pass, kept for the closing sections.
+    troubled: Vec<CaseResult>,
+    terse_column: usize,
+}
+
+impl<W: Write> Console<W> {
+    pub fn new(out: W, format: ConsoleFormat, redactor: Redactor) -> Console<W> {
+        Console {
+            out,
+            format,
+            redactor,
+            info: None,
+            troubled: Vec::new(),
+            terse_column: 0,
+        }
+    }
+
+    /// Server-originated text made safe to print: secrets masked, control characters escaped.
+    fn clean(&self, text: &str) -> String {
+        escape_controls(&self.redactor.redact(text))
+    }
+
+    fn case_line(&mut self, result: &CaseResult) -> io::Result<()> {
+        let id = self.clean(&result.id);
+        match self.format {
+            ConsoleFormat::Pretty => {
+                let verdict = match &result.outcome {
+                    Outcome::Passed => match &result.convention {
+                        Some(convention) => format!("ok (reference convention `{convention}`)"),
+                        None => "ok".into(),
+                    },
+                    Outcome::Failed { .. } => "FAILED".into(),
+                    Outcome::Error { .. } => "ERROR".into(),
+                    Outcome::Unreached { status, reason } => {
+                        format!("unreached (got {status}: {})", self.clean(reason))
+                    }
+                    Outcome::Blocked { flow, .. } => format!("blocked by {}", self.clean(flow)),
+                    Outcome::Ignored { reason } => format!("ignored, {}", self.clean(reason)),
+                    Outcome::KnownFailure { .. } => "known failure (baseline)".into(),
+                    Outcome::FilteredOut => return Ok(()),
+                };
+                writeln!(self.out, "test {id} ... {verdict}")
+            }
+            ConsoleFormat::Terse => {
+                let c = match result.outcome {
+                    Outcome::Passed => '.',
+                    Outcome::Failed { .. } => 'F',
+                    Outcome::Error { .. } => 'E',
+                    Outcome::Unreached { .. } => 'u',
+                    Outcome::Blocked { .. } => 'b',
+                    Outcome::Ignored { .. } => 'i',
+                    Outcome::KnownFailure { .. } => 'k',
+                    Outcome::FilteredOut => return Ok(()),
+                };
+                self.terse_column += 1;
+                if self.terse_column.is_multiple_of(88) {
+                    writeln!(self.out, "{c}")
+                } else {
+                    write!(self.out, "{c}")
+                }
+            }
+            ConsoleFormat::Json => {
+                let (event, message) = match &result.outcome {
+                    Outcome::Passed => ("ok", None),
+                    Outcome::Failed { .. } | Outcome::Error { .. } => {
+                        ("failed", Some(self.clean(&result.details())))
+                    }
+                    Outcome::FilteredOut => return Ok(()),
+                    other => ("ignored", Some(self.clean(&other.summary()))),
+                };
+                let mut line = json!({
+                    "type": "test",
+                    "event": event,
+                    "name": result.id,
+                    "conform_outcome": result.outcome.label(),
+                    "exec_time": result.duration.as_secs_f64(),
+                });
+                if let Some(message) = message {
+                    let key = if event == "failed" {
+                        "stdout"
+                    } else {
+                        "message"
+                    };
+                    line[key] = message.into();
+                }
+                writeln!(self.out, "{line}")
+            }
+        }
+    }
+
+    fn closing(&mut self, totals: &Totals, seconds: f64) -> io::Result<()> {
+        let ok = totals.failed == 0 && totals.errors == 0;
+        if self.format == ConsoleFormat::Json {
+            let line = json!({
+                "type": "suite",
+                "event": if ok { "ok" } else { "failed" },
+                "passed": totals.passed,
+                "failed": totals.failed + totals.errors,
+                "ignored": totals.ignored + totals.unreached + totals.blocked + totals.known_failures,
+                "measured": 0,
+                "filtered_out": totals.filtered_out,
+                "exec_time": seconds,
+                "conform_totals": totals,
+            });
+            return writeln!(self.out, "{line}");
+        }
+        if self.format == ConsoleFormat::Terse && !self.terse_column.is_multiple_of(88) {
+            writeln!(self.out)?;
+        }
+        let failing: Vec<CaseResult> = self
+            .troubled
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Failed { .. } | Outcome::Error { .. }))
+            .cloned()
+            .collect();
+        if !failing.is_empty() {
+            writeln!(self.out, "\nfailures:\n")?;
+            for result in &failing {
+                let kind = match result.outcome {
+                    Outcome::Error { .. } => " (harness error, not a contract failure)",
+                    _ => "",
+                };
+                writeln!(self.out, "---- {}{kind} ----", self.clean(&result.id))?;
+                let details = self.clean(&result.details());
+                writeln!(self.out, "{details}")?;
+            }
+            writeln!(self.out, "failures:")?;
+            for result in &failing {
+                writeln!(self.out, "    {}", self.clean(&result.id))?;
+            }
+            let groups = groups(&failing);
+            if groups.iter().any(|g| g.ids.len() > 1) {
+                writeln!(self.out, "\nfailures by cause:")?;
+                for group in groups {
+                    let ids = group.ids.join(", ");
+                    let cases = if group.ids.len() == 1 {
+                        "case"
+                    } else {
+                        "cases"
+                    };
+                    let line = format!("{} {cases}: {}: {ids}", group.ids.len(), group.cause);
+                    writeln!(self.out, "    {}", self.clean(&line))?;
+                }
+            }
+        }
+        let blocked: BTreeMap<String, usize> =
+            self.troubled
+                .iter()
+                .fold(BTreeMap::new(), |mut by_flow, r| {
+                    if let Outcome::Blocked { flow, .. } = &r.outcome {
+                        *by_flow.entry(flow.clone()).or_default() += 1;
+                    }
+                    by_flow
+                });
+        for (flow, count) in blocked {
+            writeln!(
+                self.out,
+                "\nblocked: {count} cases need {}, which failed (see it above)",
+                self.clean(&flow)
+            )?;
+        }
+        writeln!(
+            self.out,
+            "\ntest result: {}. {} passed; {} failed; {} unreached; {} blocked; {} errors; {} ignored; {} known failures; {} filtered out; finished in {seconds:.2}s",
+            if ok { "ok" } else { "FAILED" },
+            totals.passed,
+            totals.failed,
+            totals.unreached,
+            totals.blocked,
+            totals.errors,
+            totals.ignored,
+            totals.known_failures,
+            totals.filtered_out,
+        )?;
+        writeln!(
+            self.out,
+            "reached: {} of {} selected (operation, status) pairs",
+            totals.reached, totals.selected
+        )?;
+        let embedded = self.info.as_ref().is_some_and(|i| i.embedded_server);
+        if totals.passed_by_convention > 0 || embedded {
+            writeln!(
+                self.out,
+                "passes: Auth0 behaviour {}, reference conventions {}",
+                totals.passed - totals.passed_by_convention,
+                totals.passed_by_convention
+            )?;
+        }
+        writeln!(self.out)
+    }
+}
+
+impl<W: Write> Reporter for Console<W> {
+    fn report(&mut self, event: &Event) -> io::Result<()> {
+        match event {
+            Event::RunStarted { info, planned } => {
+                self.info = Some(info.clone());
+                match self.format {
+                    ConsoleFormat::Json => writeln!(
+                        self.out,
+                        "{}",
+                        json!({"type": "suite", "event": "started", "test_count": planned})
+                    ),
+                    _ => writeln!(self.out, "\nrunning {planned} cases"),
+                }
+            }
+            Event::CaseFinished(result) => {
+                if !matches!(
+                    result.outcome,
+                    Outcome::Passed | Outcome::FilteredOut | Outcome::Ignored { .. }
+                ) {
+                    self.troubled.push((**result).clone());
+                }
+                self.case_line(result)
+            }
+            Event::RunFinished { duration, totals } => {
+                self.closing(totals, duration.as_secs_f64())?;
+                self.out.flush()
+            }
+        }
+    }
+}
+
+/// Failures that share a check, a status and the shape of a message.
+pub struct Group {
+    pub cause: String,
+    pub ids: Vec<String>,
+}
+
+/// Groups failing results by cause, largest group first (then first seen).
+pub fn groups(results: &[CaseResult]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for result in results {
+        let status = result
+            .exchange
+            .as_ref()
+            .map(|e| e.response.status.to_string())
+            .unwrap_or_else(|| "no answer".into());
+        let cause = match &result.outcome {
+            Outcome::Failed { violations } => violations
+                .first()
+                .map(|v| format!("[{}] {status}: {}", v.check, shape(&v.message)))
+                .unwrap_or_default(),
+            Outcome::Error { message } => format!("[harness error] {}", shape(message)),
+            _ => continue,
+        };
+        let cause = if result.kind == ResultKind::Flow {
+            format!("{cause} (a flow)")
+        } else {
+            cause
+        };
+        match groups.iter_mut().find(|g| g.cause == cause) {
+            Some(group) => group.ids.push(result.id.clone()),
+            None => groups.push(Group {
+                cause,
+                ids: vec![result.id.clone()],
+            }),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.ids.len()));
+    groups
+}
+
+/// A message with its particulars (numbers, quoted values, paths) made generic, so failures of
+/// one cause share one shape.
+pub fn shape(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '0'..='9' => {
+                while chars
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+                {
+                    chars.next();
+                }
+                out.push('#');
+            }
+            '"' | '`' | '\'' => {
+                for next in chars.by_ref() {
+                    if next == c {
+                        break;
+                    }
+                }
+                out.push('…');
+            }
+            '/' if chars
+                .peek()
+                .is_some_and(|c| c.is_alphanumeric() || *c == '{') =>
+            {
+                while chars
+                    .peek()
+                    .is_some_and(|c| !c.is_whitespace() && *c != ',' && *c != ')')
+                {
+                    chars.next();
+                }
+                out.push_str("/…");
+            }
+            c => out.push(c),
+        }
+    }
+    out.chars().take(160).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shape;
+
+    #[test]
+    fn shapes_forget_particulars() {
+        assert_eq!(
+            shape("expected status 400, got 404"),
+            shape("expected status 401, got 500")
+        );
+        assert_eq!(
+            shape("Allow does not list GET, which the document declares on /userinfo"),
+            shape("Allow does not list GET, which the document declares on /oauth/token")
+        );
+        assert_ne!(
+            shape("a 405 without Allow"),
+            shape("no Content-Type header")
+        );
+    }
+}
