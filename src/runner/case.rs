@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use super::context::RunContext;
-use super::flows::FlowError;
+use super::flows::{FlowError, FlowFailure};
 use super::shrink::{Place, shrink};
 use crate::check::expected_status::{Reach, must_reach, reach, why_unreached};
 use crate::check::{CheckId, Violation, rate_limit, xfail};
@@ -31,6 +31,8 @@ enum Verdict {
     Pass(Exchange),
     Fail(Exchange, Vec<Violation>),
     Unreached(Exchange, u16, String),
+    /// A flow the case needs broke the document at one of its steps.
+    Blocked(Box<FlowFailure>),
     Error(String, Option<Request>),
 }
 
@@ -165,6 +167,12 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
             set_exchange(cx, &mut result, exchange);
             result.outcome = Outcome::Unreached { status, reason };
         }
+        Verdict::Blocked(failure) => {
+            result.outcome = Outcome::Blocked {
+                flow: failure.test_id(),
+                message: failure.message(),
+            };
+        }
         Verdict::Error(message, request) => {
             result.curl =
                 request.map(|r| cx.redactor.redact(&r.to_curl(cx.gate.client().base_url())));
@@ -234,6 +242,15 @@ fn verify(
     for flow in flows {
         match cx.verify(&flow, &inputs.fixed, tally) {
             Ok(_) => {}
+            // A step whose answer broke the document is the root cause, reported once as the
+            // flow's own test; a step that got a conforming answer it did not want means the
+            // property the flow verifies does not hold: the case fails.
+            Err(FlowError::Failed(failure))
+                if failure.violations.iter().all(|v| v.check != CheckId::Flow) =>
+            {
+                cx.flows.record(&failure);
+                return Verdict::Blocked(failure);
+            }
             Err(FlowError::Failed(failure)) => return Verdict::Fail(exchange, failure.violations),
             Err(FlowError::Error(message)) => return Verdict::Error(message, None),
         }

@@ -79,7 +79,8 @@ impl Flows {
         failures.values().cloned().collect()
     }
 
-    fn record(&self, failure: &FlowFailure) {
+    /// Keeps `failure` as the root cause to report (the first of each flow).
+    pub fn record(&self, failure: &FlowFailure) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         failures
             .entry(failure.flow.clone())

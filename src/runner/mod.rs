@@ -92,6 +92,20 @@ pub fn run(
             Plan::Run => main_phase.push(index),
         }
     }
+    // `--exact flow:NAME` (the rerun line of a failing flow) runs that flow by itself.
+    let flow_names: Vec<String> = cx
+        .recipes
+        .suite()
+        .map(|s| s.file.flows.keys().cloned().collect())
+        .unwrap_or_default();
+    for name in flow_names {
+        let id = format!("flow:{name}");
+        if selection.exact && selection.filters.contains(&id) && cx.flow(&name, 0).is_ok() {
+            let mut result = flow_result(&cx, &id, &name);
+            result.outcome = Outcome::Passed;
+            emit(result, reporter)?;
+        }
+    }
     let threads = selection.threads.max(1);
     // The main phase: workers take cases in plan order; results stream back as they finish.
     let (tx, rx) = mpsc::channel::<CaseResult>();
@@ -139,7 +153,17 @@ pub fn run(
     }
     // Failing flows, once each, at their root.
     for failure in cx.flows.failures() {
-        emit(flow_result(&cx, &failure), reporter)?;
+        let mut result = flow_result(&cx, &failure.test_id(), &failure.flow);
+        result.operation = failure.operation.clone();
+        result.requests = failure.requests;
+        result.outcome = Outcome::Failed {
+            violations: failure.violations.clone(),
+        };
+        if let Some(exchange) = &failure.exchange {
+            result.status = exchange.response.status.to_string();
+            case::set_exchange(&cx, &mut result, exchange.clone());
+        }
+        emit(result, reporter)?;
     }
     reporter.report(&Event::RunFinished {
         duration: started.elapsed(),
@@ -196,38 +220,27 @@ fn run_guarded(cx: &RunContext, index: usize) -> CaseResult {
     result
 }
 
-/// The result of a flow whose step broke the document: the root cause of the cases it blocks.
-fn flow_result(cx: &RunContext, failure: &FlowFailure) -> CaseResult {
-    let id = failure.test_id();
-    let mut result = CaseResult {
-        id: id.clone(),
+/// The result of a flow, reported as a test of its own (`flow:NAME`).
+fn flow_result(cx: &RunContext, id: &str, flow: &str) -> CaseResult {
+    CaseResult {
+        id: id.to_string(),
         kind: ResultKind::Flow,
-        name: format!("flow `{}`", failure.flow),
-        operation: failure.operation.clone(),
-        status: failure
-            .exchange
-            .as_ref()
-            .map(|e| e.response.status.to_string())
-            .unwrap_or_default(),
+        name: format!("flow `{flow}`"),
+        operation: String::new(),
+        status: String::new(),
         recipe: Recipe::Success,
-        outcome: Outcome::Failed {
-            violations: failure.violations.clone(),
-        },
+        outcome: Outcome::Passed,
         convention: None,
         duration: Default::default(),
-        requests: failure.requests,
+        requests: 0,
         exchange: None,
         body_bytes: None,
         curl: None,
-        rerun: cx.rerun_command(&id),
+        rerun: cx.rerun_command(id),
         violation_sought: None,
         sent: Vec::new(),
-        note: Some("cases that need this flow are blocked by it".into()),
-    };
-    if let Some(exchange) = &failure.exchange {
-        case::set_exchange(cx, &mut result, exchange.clone());
+        note: Some("the cases that need this flow are blocked when it fails".into()),
     }
-    result
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! conform binary run against it.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod proxy;
+
 use std::path::PathBuf;
 use std::process::Command;
 
