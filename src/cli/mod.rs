@@ -33,6 +33,8 @@ pub enum CliError {
     Runtime(#[source] std::io::Error),
     #[error("could not set up the HTTP client")]
     Client(#[from] ExecuteError),
+    /// The target could not be started or reached.
+    #[cfg_attr(not(feature = "reference"), allow(dead_code))]
     #[error("{0}")]
     Target(String),
     #[error("{0}")]

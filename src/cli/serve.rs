@@ -1,9 +1,9 @@
 //! `conform serve`, and the embedded reference server `conform run` starts when no target is
 //! named (both need the `reference` feature).
 
+use super::CliError;
 use super::args::ServeArgs;
 use super::resolve::Target;
-use super::{CliError, exit_code};
 
 #[cfg(feature = "reference")]
 pub use conform::reference_server::RunningServer;
@@ -61,6 +61,7 @@ pub fn serve(_: &ServeArgs) -> Result<u8, CliError> {
 #[cfg(feature = "reference")]
 pub fn serve(args: &ServeArgs) -> Result<u8, CliError> {
     use super::args::RateLimitProfile;
+    use super::exit_code;
     use conform::reference_server::{self, Fault, RateLimits, ServerConfig};
 
     if args.list_faults {

@@ -6,6 +6,7 @@
 mod case;
 mod context;
 mod flows;
+mod resolve;
 mod shrink;
 
 use std::panic::AssertUnwindSafe;

@@ -2,6 +2,7 @@
 //! conform binary run against it.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod fixture;
 pub mod proxy;
 
 use std::path::PathBuf;
