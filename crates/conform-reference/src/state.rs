@@ -171,6 +171,14 @@ pub(crate) struct MfaTx {
     pub exp: u64,
 }
 
+/// A pushed authorization request (RFC 9126): who pushed it, what, until when.
+#[derive(Clone, Debug)]
+pub(crate) struct ParRec {
+    pub client_id: String,
+    pub params: Vec<(String, String)>,
+    pub exp: u64,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct OobTx {
     pub mfa_token: String,
@@ -218,8 +226,8 @@ pub(crate) struct State {
     pub otp_codes: HashMap<(String, String), OtpRec>,
     pub outbox: Vec<Value>,
     pub buckets: HashMap<(&'static str, IpAddr), Bucket>,
-    /// Pushed authorization requests: request_uri -> (client_id, parameters, expiry).
-    pub par: HashMap<String, (String, Vec<(String, String)>, u64)>,
+    /// Pushed authorization requests by request_uri.
+    pub par: HashMap<String, ParRec>,
     /// Brute-force protection: consecutive wrong passwords per (user_id, client IP) ...
     pub failed_logins: HashMap<(String, IpAddr), u32>,
     /// ... and the (user_id, client IP) pairs it has blocked.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::crypto::now_unix;
 use crate::http::{Reply, Req};
-use crate::state::{Shared, authenticate_client, bearer_from, lookup_access, split_scope};
+use crate::state::{ParRec, Shared, authenticate_client, bearer_from, lookup_access, split_scope};
 
 /// Lifetime of a pushed request_uri (the current document's example: 90 seconds).
 const PAR_LIFETIME: u64 = 90;
@@ -59,7 +59,11 @@ pub(crate) fn par(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     );
     sh.lock().par.insert(
         request_uri.clone(),
-        (client.client_id.clone(), params, now_unix() + PAR_LIFETIME),
+        ParRec {
+            client_id: client.client_id.clone(),
+            params,
+            exp: now_unix() + PAR_LIFETIME,
+        },
     );
     Ok(Reply::json(
         StatusCode::CREATED,
@@ -75,12 +79,12 @@ pub(crate) fn take_pushed(
     client_id: &str,
 ) -> Option<Vec<(String, String)>> {
     let mut st = sh.lock();
-    let (owner, params, exp) = st.par.get(request_uri).cloned()?;
-    if owner != client_id || exp <= now_unix() {
+    let rec = st.par.get(request_uri).cloned()?;
+    if rec.client_id != client_id || rec.exp <= now_unix() {
         return None;
     }
     st.par.remove(request_uri);
-    Some(params)
+    Some(rec.params)
 }
 
 /// `POST /bc-authorize` (CIBA): 200 `{auth_req_id, expires_in, interval}`; 400
