@@ -41,7 +41,7 @@ faults! {
     NonJsonErrorBody => "non-json-error-body",
         "oauth_token 400: error answers are an HTML page (text/html) instead of the JSON error object.";
     ErrorFieldWrongType => "error-field-wrong-type",
-        "every 401: the error field is the number 401 instead of a string.";
+        "every JSON 401: the error field is the number 401 instead of a string.";
     RedirectWithoutLocation => "redirect-without-location",
         "authorize 302: the redirect carries no Location header.";
     NotFoundFor405 => "not-found-for-405",

@@ -250,6 +250,19 @@ async fn handle_op(sh: &Shared, op: &Op, req: &Req) -> Reply {
     } else {
         ops::dispatch(sh, op, req).await
     };
+    // Any 400 of /authorize before a redirect is possible is Auth0's HTML error page (issue 11),
+    // whichever check gave it (a bad query string, a malformed Authorization header, ...).
+    if *op == Op::Authorize
+        && reply.status == StatusCode::BAD_REQUEST
+        && let Some(v) = reply.body_json()
+    {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let mut page = ops::authorize::error_page(&text("error"), &text("error_description"));
+        page.cause = reply.cause;
+        reply.status = page.status;
+        reply.body = page.body;
+        reply.set_header("content-type", "text/html; charset=utf-8".into());
+    }
     for (k, v) in limit_headers {
         reply.set_header(&k, v);
     }

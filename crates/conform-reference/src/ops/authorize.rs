@@ -9,7 +9,7 @@ use crate::state::{CodeGrant, Shared, grant_scopes, issue_user_tokens, split_sco
 /// Auth0 (issue 11, live tenant; docs "Authentication API: Authorize Application"): until the
 /// client and `redirect_uri` are known to be valid, an error is an HTML error page, since there
 /// is nowhere safe to redirect to. Auth0's page status is not recorded; 400 is ours.
-fn error_page(error: &str, description: &str) -> Reply {
+pub(crate) fn error_page(error: &str, description: &str) -> Reply {
     let page = format!(
         "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Oops!, something went \
          wrong</h1><p class=\"error\">{}</p><p class=\"error-description\">{}</p></body></html>",

@@ -1,7 +1,7 @@
 //! Operation handlers of the reference server, one file per area of the document.
 
 pub(crate) mod account;
-mod authorize;
+pub(crate) mod authorize;
 mod clients;
 pub(crate) mod current;
 mod dispatch;
