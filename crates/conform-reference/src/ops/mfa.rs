@@ -290,7 +290,6 @@ fn mask_phone(name: &str) -> String {
     let n = name.chars().count();
     name.chars()
         .enumerate()
-        .filter(|(i, _)| *i > 0)
         .map(|(i, c)| if i + 4 < n { 'X' } else { c })
         .collect()
 }

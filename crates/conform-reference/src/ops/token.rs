@@ -101,7 +101,7 @@ fn authorization_code(sh: &Shared, p: &Params, client: &Client) -> Result<Value,
     let redirect_uri = p.str("redirect_uri")?;
     let mut st = sh.lock();
     let Some(grant) = st.codes.get(&code).cloned() else {
-        return Err(invalid_grant("Invalid authorization code."));
+        return Err(invalid_grant("Invalid authorization code"));
     };
     if grant.used && !sh.has(Fault::AuthorizationCodeReuse) {
         return Err(invalid_grant("Authorization code has already been used."));
