@@ -37,7 +37,7 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
     (
         "array-for-object",
         "oidc_register/",
-        "oidc_register/200",
+        "oidc_register/201",
         "body_schema",
     ),
     (
@@ -159,7 +159,7 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
         "error-for-success",
         "dbconnections_change_password/",
         "dbconnections_change_password/200",
-        "body_schema",
+        "content_type",
     ),
 ];
 

@@ -35,13 +35,13 @@ faults! {
     NestedWrongType => "nested-wrong-type",
         "userinfo 200: address.country is a number where the document says string.";
     ArrayForObject => "array-for-object",
-        "oidc_register 200: the registered client is wrapped in a JSON array where an object is documented.";
+        "oidc_register 201: the registered client is wrapped in a JSON array where an object is documented.";
     NullForString => "null-for-string",
         "userinfo 200: name is null although the schema is a non-nullable string.";
     NonJsonErrorBody => "non-json-error-body",
         "oauth_token 400: error answers are an HTML page (text/html) instead of the JSON error object.";
     ErrorFieldWrongType => "error-field-wrong-type",
-        "every 401: the error field is the number 401 instead of a string.";
+        "every JSON 401: the error field is the number 401 instead of a string.";
     RedirectWithoutLocation => "redirect-without-location",
         "authorize 302: the redirect carries no Location header.";
     NotFoundFor405 => "not-found-for-405",
@@ -77,7 +77,7 @@ faults! {
     RateLimitMissingHeaders => "rate-limit-missing-headers",
         "every operation 429: the answer has no Retry-After nor X-RateLimit-* headers and an empty body.";
     ErrorForSuccess => "error-for-success",
-        "dbconnections_change_password 200: the documented string body is replaced by a JSON object.";
+        "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

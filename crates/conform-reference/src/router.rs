@@ -45,12 +45,18 @@ pub(crate) enum Op {
     Delegation,
     Unlink,
     Impersonate(String),
+    // In Auth0's current document (OpenAPI 3.1), not in the 3.0 one:
+    LoginUnlink,
+    Par,
+    BcAuthorize,
+    GlobalTokenRevocation(String),
     // Outside the document:
     Jwks,
     Discovery,
     Outbox,
     Requests,
     DeviceApprove,
+    MfaPush,
 }
 
 impl Op {
@@ -85,6 +91,13 @@ impl Op {
             Op::Delegation => "/delegation",
             Op::Unlink => "/unlink",
             Op::Impersonate(_) => "/users/{user_id}/impersonate",
+            Op::LoginUnlink => "/login/unlink",
+            Op::Par => "/oauth/par",
+            Op::BcAuthorize => "/bc-authorize",
+            Op::GlobalTokenRevocation(_) => {
+                "/oauth/global-token-revocation/connection/{connection_name}"
+            }
+            Op::MfaPush => "/__reference/mfa/push",
             Op::Jwks => "/.well-known/jwks.json",
             Op::Discovery => "/.well-known/openid-configuration",
             Op::Outbox => "/__reference/outbox",
@@ -118,7 +131,7 @@ impl Op {
     pub fn documented(&self) -> bool {
         !matches!(
             self,
-            Op::Jwks | Op::Discovery | Op::Outbox | Op::Requests | Op::DeviceApprove
+            Op::Jwks | Op::Discovery | Op::Outbox | Op::Requests | Op::DeviceApprove | Op::MfaPush
         )
     }
 
@@ -170,6 +183,13 @@ pub(crate) fn route(path: &str) -> Result<Option<Op>, ()> {
         ["tokeninfo"] => Some(Op::Tokeninfo),
         ["delegation"] => Some(Op::Delegation),
         ["unlink"] => Some(Op::Unlink),
+        ["login", "unlink"] => Some(Op::LoginUnlink),
+        ["oauth", "par"] => Some(Op::Par),
+        ["bc-authorize"] => Some(Op::BcAuthorize),
+        ["oauth", "global-token-revocation", "connection", c] if !c.is_empty() => {
+            Some(Op::GlobalTokenRevocation(id(3)))
+        }
+        ["__reference", "mfa", "push"] => Some(Op::MfaPush),
         ["users", u, "impersonate"] if !u.is_empty() => Some(Op::Impersonate(id(1))),
         [".well-known", "jwks.json"] => Some(Op::Jwks),
         [".well-known", "openid-configuration"] => Some(Op::Discovery),
@@ -230,6 +250,19 @@ async fn handle_op(sh: &Shared, op: &Op, req: &Req) -> Reply {
     } else {
         ops::dispatch(sh, op, req).await
     };
+    // Any 400 of /authorize before a redirect is possible is Auth0's HTML error page (issue 11),
+    // whichever check gave it (a bad query string, a malformed Authorization header, ...).
+    if *op == Op::Authorize
+        && reply.status == StatusCode::BAD_REQUEST
+        && let Some(v) = reply.body_json()
+    {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let mut page = ops::authorize::error_page(&text("error"), &text("error_description"));
+        page.cause = reply.cause;
+        reply.status = page.status;
+        reply.body = page.body;
+        reply.set_header("content-type", "text/html; charset=utf-8".into());
+    }
     for (k, v) in limit_headers {
         reply.set_header(&k, v);
     }
@@ -449,7 +482,7 @@ fn apply_answer_faults(sh: &Shared, op: &Op, r: &mut Reply) {
                 r.set_header("content-type", "text/plain; charset=utf-8".into());
             }
         }
-        Op::OidcRegister if status == 200 && sh.has(Fault::ArrayForObject) => {
+        Op::OidcRegister if status == 201 && sh.has(Fault::ArrayForObject) => {
             if let Some(v) = r.body_json() {
                 r.body = json!([v]).to_string().into_bytes();
             }
@@ -466,7 +499,8 @@ fn apply_answer_faults(sh: &Shared, op: &Op, r: &mut Reply) {
             }
         }
         Op::ChangePassword if status == 200 && sh.has(Fault::ErrorForSuccess) => {
-            r.body = json!({"message": "We've just sent you an email to reset your password."})
+            r.set_header("content-type", "application/json".into());
+            r.body = json!({"message": ops::account::CHANGE_PASSWORD_SENT})
                 .to_string()
                 .into_bytes();
         }

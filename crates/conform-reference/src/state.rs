@@ -171,10 +171,22 @@ pub(crate) struct MfaTx {
     pub exp: u64,
 }
 
+/// A pushed authorization request (RFC 9126): who pushed it, what, until when.
+#[derive(Clone, Debug)]
+pub(crate) struct ParRec {
+    pub client_id: String,
+    pub params: Vec<(String, String)>,
+    pub exp: u64,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct OobTx {
     pub mfa_token: String,
     pub binding_code: String,
+    /// A Guardian push (`oob_channel` `auth0`): no binding code; the user accepts or rejects
+    /// on the device (`None` until then; `POST /__reference/mfa/push` decides).
+    pub push: bool,
+    pub decision: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -214,6 +226,12 @@ pub(crate) struct State {
     pub otp_codes: HashMap<(String, String), OtpRec>,
     pub outbox: Vec<Value>,
     pub buckets: HashMap<(&'static str, IpAddr), Bucket>,
+    /// Pushed authorization requests by request_uri.
+    pub par: HashMap<String, ParRec>,
+    /// Brute-force protection: consecutive wrong passwords per (user_id, client IP) ...
+    pub failed_logins: HashMap<(String, IpAddr), u32>,
+    /// ... and the (user_id, client IP) pairs it has blocked.
+    pub brute_force_blocks: HashSet<(String, IpAddr)>,
     pub seq: u64,
 }
 
@@ -237,6 +255,14 @@ impl State {
                     authenticator_type: "oob".into(),
                     oob_channel: Some("sms".into()),
                     name: u.phone_number.clone(),
+                    active: true,
+                    secret: None,
+                });
+                authenticators.push(Authenticator {
+                    id: format!("push|dev_{short}_push"),
+                    authenticator_type: "oob".into(),
+                    oob_channel: Some("auth0".into()),
+                    name: Some(format!("{}'s phone", u.nickname)),
                     active: true,
                     secret: None,
                 });
@@ -293,6 +319,9 @@ impl State {
             users,
             clients,
             codes: HashMap::new(),
+            failed_logins: HashMap::new(),
+            par: HashMap::new(),
+            brute_force_blocks: HashSet::new(),
             access: HashMap::new(),
             id_tokens: HashMap::new(),
             refresh: HashMap::new(),
@@ -423,7 +452,7 @@ pub(crate) fn issue_user_tokens(
     st.seq += 1;
     let claims = json!({
         "iss": iss, "sub": user_id, "aud": aud, "iat": now, "exp": now + TOKEN_LIFETIME,
-        "azp": client.client_id, "scope": scope.join(" "), "jti": st.seq,
+        "azp": client.client_id, "scope": scope.join(" "), "jti": st.seq.to_string(),
     });
     let access_token = sh
         .signer
@@ -443,7 +472,7 @@ pub(crate) fn issue_user_tokens(
     if scope.iter().any(|s| s == "openid") {
         let mut idc = json!({
             "iss": iss, "sub": user_id, "aud": client.client_id, "iat": now,
-            "exp": now + TOKEN_LIFETIME, "jti": st.seq,
+            "exp": now + TOKEN_LIFETIME, "jti": st.seq.to_string(),
         });
         if let Some(n) = nonce {
             idc["nonce"] = json!(n);

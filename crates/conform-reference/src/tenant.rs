@@ -16,6 +16,10 @@ pub struct Tenant {
     pub expired_device_code: String,
     pub apple_authz_code: String,
     pub google_access_token: String,
+    /// Consecutive wrong passwords for one user from one IP before brute-force protection
+    /// blocks them (Auth0: 10).
+    #[serde(default = "default_brute_force_threshold")]
+    pub brute_force_threshold: u32,
     pub code_lifetime_seconds: u64,
     pub device_interval_seconds: u64,
     pub apis: Vec<Api>,
@@ -54,6 +58,18 @@ pub struct Client {
     pub wsfed: bool,
     #[serde(default)]
     pub saml_issuer: Option<String>,
+    /// OIDC-conformant (the default for applications Auth0 creates today): refused by the
+    /// legacy endpoints.
+    #[serde(default = "yes")]
+    pub oidc_conformant: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_brute_force_threshold() -> u32 {
+    10
 }
 
 /// An identity source.

@@ -9,7 +9,7 @@ use crate::fault::Fault;
 use crate::http::{Reply, Req, with_query};
 use crate::state::{
     OtpRec, Shared, State, Subject, UserRec, authenticate_client, bearer_from, grant_scopes,
-    invalid_token, issue_user_tokens, lookup_access, profile_claims, split_scope,
+    issue_user_tokens, lookup_access, profile_claims, split_scope,
 };
 use crate::tenant::{Client, Connection};
 
@@ -50,7 +50,43 @@ fn lookup_client(sh: &Shared, client_id: &str) -> Result<Client, Reply> {
         .ok_or_else(|| Reply::bad_client("Unknown client."))
 }
 
+/// Auth0's signup errors are `{name, code, description, statusCode}` (issue 11, recorded from a
+/// live tenant), not OAuth's `{error, error_description}`: every 400 and 404 the handler
+/// decides is answered in that shape, as 400 (issue 11: Auth0 has no 404 here; the code
+/// `invalid_connection` for an unknown connection is our choice, not a recorded answer).
 pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    signup_inner(sh, req).map_err(|mut r| {
+        let status = r.status.as_u16();
+        if (status == 400 || status == 404)
+            && let Some(v) = r.body_json()
+            && v.get("error").is_some()
+        {
+            let code = match (status, v["error"].as_str()) {
+                (404, _) => "invalid_connection",
+                (_, Some("invalid_request")) => "invalid_signup",
+                (_, Some(c)) => c,
+                _ => "invalid_signup",
+            };
+            let description = v["error_description"].clone();
+            r = signup_error(code, description);
+        }
+        r
+    })
+}
+
+fn signup_error(code: &str, description: Value) -> Reply {
+    let name = if code == "invalid_password" {
+        "PasswordStrengthError"
+    } else {
+        "BadRequestError"
+    };
+    Reply::json(
+        StatusCode::BAD_REQUEST,
+        &json!({"name": name, "code": code, "description": description, "statusCode": 400}),
+    )
+}
+
+fn signup_inner(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let p = req.params()?;
     let client_id = p.req("client_id")?;
     let email = p.req("email")?;
@@ -59,6 +95,7 @@ pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let mut optional = serde_json::Map::new();
     for k in [
         "username",
+        "phone_number",
         "given_name",
         "family_name",
         "name",
@@ -71,19 +108,20 @@ pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     }
     let client = lookup_client(sh, &client_id)?;
     connection_for(sh, &connection, Some(&client), &["auth0"])?;
-    let invalid = |code: &str, desc: &str| {
-        Reply::json(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": code, "error_description": desc}),
-        )
-    };
+    let invalid = |code: &str, desc: &str| signup_error(code, json!(desc));
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(invalid("invalid_signup", "email is not a valid address."));
     }
     if password.chars().count() < 8 {
-        return Err(invalid(
+        // A password-policy failure describes the rules as an object (Auth0's
+        // PasswordStrengthError: `description.rules[]`, `verified`).
+        return Err(signup_error(
             "invalid_password",
-            "PasswordStrengthError: Password is too weak (at least 8 characters).",
+            json!({
+                "rules": [{"message": "At least %d characters in length", "format": [8],
+                           "code": "lengthAtLeast", "verified": false}],
+                "verified": false,
+            }),
         ));
     }
     let metadata = match p.0.get("user_metadata") {
@@ -110,10 +148,7 @@ pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     };
     let mut st = sh.lock();
     if st.user_by_email(&email).is_some() {
-        return Err(invalid(
-            "invalid_signup",
-            "Invalid sign up: the user already exists.",
-        ));
+        return Err(invalid("user_exists", "The user already exists."));
     }
     st.seq += 1;
     let id = format!("{:024x}", st.seq + 0x6500_0000_0000);
@@ -130,7 +165,7 @@ pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         given_name: get("given_name"),
         family_name: get("family_name"),
         nickname,
-        phone_number: None,
+        phone_number: get("phone_number"),
         picture: get("picture"),
         linked: Vec::new(),
         blocked: false,
@@ -140,15 +175,22 @@ pub(crate) fn signup(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         user_metadata: metadata.clone(),
     };
     st.users.insert(user.user_id.clone(), user);
-    let mut body = json!({"_id": id, "email": email, "email_verified": false});
-    for (k, v) in optional {
-        body[k] = v;
+    // Auth0 answers only the identifiers that were sent (issue 11, live tenant): not the
+    // profile fields, not user_metadata.
+    let mut body = json!({"_id": id, "email_verified": false, "email": email});
+    if let Some(u) = optional.get("username") {
+        body["username"] = u.clone();
     }
-    if metadata.as_object().is_some_and(|m| !m.is_empty()) {
-        body["user_metadata"] = metadata;
+    if let Some(ph) = optional.get("phone_number") {
+        body["phone_number"] = ph.clone();
+        body["phone_verified"] = json!(false);
     }
     Ok(Reply::json(StatusCode::OK, &body))
 }
+
+/// The body of a successful `POST /dbconnections/change_password`.
+pub(crate) const CHANGE_PASSWORD_SENT: &str =
+    "We've just sent you an email to reset your password.";
 
 pub(crate) fn change_password(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let p = req.params()?;
@@ -158,7 +200,19 @@ pub(crate) fn change_password(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         Some(id) if !id.is_empty() => Some(lookup_client(sh, &id)?),
         _ => None,
     };
-    connection_for(sh, &connection, client.as_ref(), &["auth0"])?;
+    // Issue 11: Auth0 has no 404 here; an unknown connection is a 400 (the `bad.connection`
+    // code is borrowed from passwordless, not recorded for this endpoint).
+    connection_for(sh, &connection, client.as_ref(), &["auth0"]).map_err(|r| {
+        if r.status == StatusCode::NOT_FOUND {
+            Reply::error(
+                StatusCode::BAD_REQUEST,
+                "bad.connection",
+                &format!("Connection {connection} does not exist."),
+            )
+        } else {
+            r
+        }
+    })?;
     let mut st = sh.lock();
     // Like Auth0, the answer does not reveal whether the address is registered.
     if st.user_by_email(&email).is_some() {
@@ -171,9 +225,11 @@ pub(crate) fn change_password(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
             "connection": connection, "to": email, "kind": "change_password", "link": link,
         }));
     }
-    Ok(Reply::json(
+    // Auth0 answers a sentence as HTML, not JSON (issue 11, recorded from a live tenant).
+    Ok(Reply::text(
         StatusCode::OK,
-        &json!("We've just sent you an email to reset your password."),
+        "text/html; charset=utf-8",
+        CHANGE_PASSWORD_SENT.to_string(),
     ))
 }
 
@@ -182,7 +238,15 @@ pub(crate) fn passwordless_start(sh: &Shared, req: &Req) -> Result<Reply, Reply>
     p.req("client_id")?;
     let connection = p.req("connection")?;
     let client = authenticate_client(sh, req, &p, true)?;
-    let conn = connection_for(sh, &connection, Some(&client), &["email", "sms"])?;
+    // Auth0 answers an unknown connection, or one not enabled for the client, with 400
+    // `bad.connection` (issue 11, facts recorded from a live tenant), never 403/404.
+    let conn = connection_for(sh, &connection, Some(&client), &["email", "sms"]).map_err(|_| {
+        Reply::error(
+            StatusCode::BAD_REQUEST,
+            "bad.connection",
+            &format!("Connection {connection} does not exist or is not enabled for this client."),
+        )
+    })?;
     let send = p.str("send")?;
     if let Some(s) = &send
         && s != "link"
@@ -245,7 +309,7 @@ pub(crate) fn passwordless_start(sh: &Shared, req: &Req) -> Result<Reply, Reply>
     body[if key == "email" {
         "email_verified"
     } else {
-        "phone_number_verified"
+        "phone_verified"
     }] = json!(false);
     Ok(Reply::json(StatusCode::OK, &body))
 }
@@ -312,6 +376,8 @@ pub(crate) fn passwordless_verify(sh: &Shared, req: &Req) -> Result<Reply, Reply
         return Err(Reply::bad_request("grant_type must be password."));
     }
     let client = lookup_client(sh, &client_id)?;
+    // /passwordless/verify is /oauth/ro underneath: refused for OIDC-conformant applications.
+    super::legacy::refuse_oidc_conformant(&client, super::legacy::LEGACY_RO)?;
     connection_for(sh, &connection, Some(&client), &["email", "sms"])?;
     let requested = split_scope(Some(p.str("scope")?.as_deref().unwrap_or("openid")));
     let scope = grant_scopes(&sh.tenant, &requested, None);
@@ -324,6 +390,21 @@ pub(crate) fn passwordless_verify(sh: &Shared, req: &Req) -> Result<Reply, Reply
     };
     let body = issue_user_tokens(sh, &mut st, &user_id, &client, &scope, None, None, false);
     Ok(Reply::json(StatusCode::OK, &body))
+}
+
+/// `/userinfo`'s 401 is plain text `Unauthorized` with the reason in `WWW-Authenticate`, not
+/// JSON (issue 11, live tenant; the header as quoted in auth0/react-native-auth0#241:
+/// `Bearer realm="Users", error="invalid_token", error_description="..."`).
+fn userinfo_unauthorized(desc: &str) -> Reply {
+    Reply::text(
+        StatusCode::UNAUTHORIZED,
+        "text/plain; charset=utf-8",
+        "Unauthorized".to_string(),
+    )
+    .with_header(
+        "www-authenticate",
+        format!("Bearer realm=\"Users\", error=\"invalid_token\", error_description=\"{desc}\""),
+    )
 }
 
 pub(crate) fn userinfo(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
@@ -346,10 +427,10 @@ pub(crate) fn userinfo(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         }
     }
     let Some(token) = bearer_from(req, Some("access_token"))? else {
-        return Err(invalid_token("Missing access token."));
+        return Err(userinfo_unauthorized("Missing access token."));
     };
     let Some(rec) = lookup_access(&st, &token) else {
-        return Err(invalid_token("Invalid or expired access token."));
+        return Err(userinfo_unauthorized("Invalid token"));
     };
     let Subject::User(user_id) = rec.subject else {
         return Err(Reply::not_found(

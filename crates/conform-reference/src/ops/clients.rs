@@ -67,6 +67,7 @@ pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         samlp: false,
         wsfed: false,
         saml_issuer: None,
+        oidc_conformant: true,
     };
     sh.lock().clients.insert(client_id.clone(), client);
     let mut body = json!({
@@ -76,7 +77,8 @@ pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     if let Some(s) = secret {
         body["client_secret"] = json!(s);
     }
-    Ok(Reply::json(StatusCode::OK, &body))
+    // RFC 7591 §3.2.1, and Auth0 (issue 11): 201 Created; the document says 200.
+    Ok(Reply::json(StatusCode::CREATED, &body))
 }
 
 pub(crate) fn device_code(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
@@ -141,16 +143,13 @@ pub(crate) fn revoke(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let token = p.req("token")?;
     let client = authenticate_client(sh, req, &p, true)?;
     let mut st = sh.lock();
-    if let Some(rec) = st.refresh.get_mut(&token) {
-        if rec.client_id != client.client_id {
-            return Err(Reply::forbidden(
-                "unauthorized_client",
-                "The refresh token was issued to another client.",
-            ));
-        }
-        if !sh.has(Fault::RevokeNoop) {
-            rec.revoked = true;
-        }
+    // Auth0 answers 200 with an empty body for a token issued to another client too (issue 11,
+    // live tenant); that token is left alone.
+    if let Some(rec) = st.refresh.get_mut(&token)
+        && rec.client_id == client.client_id
+        && !sh.has(Fault::RevokeNoop)
+    {
+        rec.revoked = true;
     }
     // RFC 7009: an unknown token is not an error.
     Ok(Reply::empty(StatusCode::OK))

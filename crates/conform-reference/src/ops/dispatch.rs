@@ -4,7 +4,7 @@ use crate::http::{Reply, Req};
 use crate::router::Op;
 use crate::state::Shared;
 
-use super::{account, authorize, clients, federation, legacy, mfa, token};
+use super::{account, authorize, clients, current, federation, legacy, mfa, token};
 
 pub(crate) async fn dispatch(sh: &Shared, op: &Op, req: &Req) -> Reply {
     let result = match op {
@@ -36,6 +36,11 @@ pub(crate) async fn dispatch(sh: &Shared, op: &Op, req: &Req) -> Reply {
         Op::Delegation => legacy::delegation(sh, req),
         Op::Unlink => legacy::unlink(sh, req),
         Op::Impersonate(id) => legacy::impersonate(sh, req, id),
+        Op::LoginUnlink => legacy::unlink(sh, req),
+        Op::Par => current::par(sh, req),
+        Op::BcAuthorize => current::bc_authorize(sh, req),
+        Op::GlobalTokenRevocation(c) => current::global_token_revocation(sh, req, c),
+        Op::MfaPush => current::mfa_push(sh, req),
         Op::Jwks => Ok(clients::jwks(sh)),
         Op::Discovery => Ok(clients::discovery(sh)),
         Op::Outbox => Ok(clients::outbox(sh)),

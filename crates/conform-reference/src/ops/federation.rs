@@ -141,6 +141,22 @@ pub(crate) fn oidc_logout(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     } else {
         with_query(&target, &[("state", state)])
     };
+    // Auth0 (docs "Log Users Out of Auth0 with OIDC Endpoint"): without `id_token_hint` or
+    // `logout_hint` the user is shown a logout confirmation page instead of being redirected.
+    let hinted = ["id_token_hint", "logout_hint"]
+        .iter()
+        .any(|k| req.q(k).is_some_and(|v| !v.is_empty()));
+    if !hinted {
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>Log out</title></head><body>\
+             <form method=\"post\" action=\"{}/oidc/logout\"><p>Do you want to log out?</p>\
+             <input type=\"hidden\" name=\"post_logout_redirect_uri\" value=\"{}\">\
+             <button type=\"submit\">Yes, log out</button></form></body></html>",
+            xml_escape(&sh.base_url),
+            xml_escape(&location)
+        );
+        return Ok(Reply::text(StatusCode::OK, HTML, page));
+    }
     Ok(Reply::redirect(&location))
 }
 

@@ -20,6 +20,22 @@ fn body_client(sh: &Shared, id: &str) -> Result<Client, Reply> {
         .ok_or_else(|| Reply::bad_client("Unknown client."))
 }
 
+/// Legacy endpoints refuse OIDC-conformant applications, the default for applications Auth0
+/// creates today (issue 11). Auth0's answer, as quoted in auth0/Auth0.swift#121 and
+/// auth0-community/ember-simple-auth-auth0#83: 403 `unauthorized_client`
+/// "Grant type '<legacy grant>' not allowed for the client.".
+pub(crate) fn refuse_oidc_conformant(client: &Client, legacy_grant: &str) -> Result<(), Reply> {
+    if client.oidc_conformant {
+        return Err(Reply::forbidden(
+            "unauthorized_client",
+            &format!("Grant type '{legacy_grant}' not allowed for the client."),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) const LEGACY_RO: &str = "http://auth0.com/oauth/legacy/grant-type/ro";
+
 fn enabled(
     sh: &Shared,
     connection: &str,
@@ -51,6 +67,10 @@ pub(crate) fn access_token(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let social = p.req("access_token")?;
     let connection = p.req("connection")?;
     let client = body_client(sh, &client_id)?;
+    refuse_oidc_conformant(
+        &client,
+        "http://auth0.com/oauth/legacy/grant-type/access_token",
+    )?;
     enabled(sh, &connection, &client, &["google-oauth2"])?;
     if social != sh.tenant.google_access_token {
         return Err(Reply::forbidden(
@@ -81,6 +101,7 @@ pub(crate) fn ro(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         return Err(Reply::bad_request("grant_type must be password."));
     }
     let client = body_client(sh, &client_id)?;
+    refuse_oidc_conformant(&client, LEGACY_RO)?;
     enabled(sh, &connection, &client, &["auth0", "email", "sms"])?;
     let scope = grant_scopes(
         &sh.tenant,
@@ -129,6 +150,11 @@ pub(crate) fn tokeninfo(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
             "The id_token was not issued by this tenant or has expired.",
         ));
     };
+    // The id_token's audience is the application asking; the grant name in the refusal is
+    // ours (no recorded answer for /tokeninfo).
+    if let Some(c) = st.clients.get(&client_id) {
+        refuse_oidc_conformant(c, "http://auth0.com/oauth/legacy/tokeninfo")?;
+    }
     let Some(u) = st.users.get(&user_id) else {
         return Err(Reply::not_found("User not found."));
     };
@@ -177,6 +203,10 @@ pub(crate) fn delegation(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         return Err(Reply::bad_request(&format!("Unknown api_type {t}.")));
     }
     let client = body_client(sh, &client_id)?;
+    refuse_oidc_conformant(
+        &client,
+        "http://auth0.com/oauth/legacy/grant-type/delegation_refresh_token",
+    )?;
     let target = match p.str("target")? {
         Some(t) => sh
             .lock()
@@ -214,9 +244,19 @@ pub(crate) fn delegation(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     ))
 }
 
+/// `POST /login/unlink` (Auth0's path; issue 11 and Auth0's current document) and `POST /unlink`
+/// (the 3.0 document's path, kept as reference convention `unlink-alias`). The token may come
+/// in the body (`access_token`, as the 3.0 document says) or as `Authorization: Bearer` (the
+/// current document's `bearerAuth`).
 pub(crate) fn unlink(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let p = req.params()?;
-    let token = p.req("access_token")?;
+    let token = match p.str("access_token")?.filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => match bearer_from(req, None)? {
+            Some(t) => t,
+            None => p.req("access_token")?,
+        },
+    };
     let user_id = p.req("user_id")?;
     if !user_id.contains('|') {
         return Err(Reply::bad_request("user_id must look like provider|id."));
@@ -335,9 +375,11 @@ pub(crate) fn impersonate(sh: &Shared, req: &Req, user_id: &str) -> Result<Reply
         ),
         &borrowed,
     );
-    Ok(Reply::json(
+    // Auth0 answers the URL itself as text/plain (issue 11, live tenant), not JSON.
+    Ok(Reply::text(
         StatusCode::OK,
-        &json!({"impersonation_url": url}),
+        "text/plain; charset=utf-8",
+        url,
     ))
 }
 

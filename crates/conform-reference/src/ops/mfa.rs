@@ -73,13 +73,28 @@ pub(crate) fn challenge(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     }
     let oob_code = sh.signer.random_token(24);
     let binding_code = sh.signer.random_digits(6);
+    let push = a.oob_channel.as_deref() == Some("auth0");
     st.oob.insert(
         oob_code.clone(),
         OobTx {
             mfa_token,
             binding_code: binding_code.clone(),
+            push,
+            decision: None,
         },
     );
+    if push {
+        // Guardian push: the device is notified; no binding code (Auth0 docs "Authenticate
+        // Using the Resource Owner Password Flow with MFA", push challenge).
+        st.outbox.push(json!({
+            "connection": "mfa", "to": a.name.clone().unwrap_or_default(), "kind": "mfa_push",
+            "oob_code": oob_code, "authenticator_id": a.id,
+        }));
+        return Ok(Reply::json(
+            StatusCode::OK,
+            &json!({"challenge_type": "oob", "oob_code": oob_code}),
+        ));
+    }
     st.outbox.push(json!({
         "connection": "mfa", "to": a.name.clone().unwrap_or_default(), "kind": "mfa_oob",
         "code": binding_code, "authenticator_id": a.id,
@@ -250,11 +265,14 @@ pub(crate) fn list(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
                 .iter()
                 .map(|a| {
                     let mut v = json!({"id": a.id, "authenticator_type": a.authenticator_type, "active": a.active});
+                    // Auth0 (issue 11, live tenant; docs "Manage Authenticator Factors using
+                    // MFA API"): `oob_channel` singular, and a phone number is masked but for
+                    // its last four digits.
                     if let Some(c) = &a.oob_channel {
-                        v["oob_channels"] = json!(c);
+                        v["oob_channel"] = json!(c);
                     }
                     if let Some(nm) = &a.name {
-                        v["name"] = json!(nm);
+                        v["name"] = json!(mask_phone(nm));
                     }
                     v
                 })
@@ -262,6 +280,18 @@ pub(crate) fn list(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         })
         .unwrap_or_default();
     Ok(Reply::json(StatusCode::OK, &Value::Array(items)))
+}
+
+/// `+15550000002` -> `XXXXXXXX0002`: every character but the last four becomes `X`.
+fn mask_phone(name: &str) -> String {
+    if !name.starts_with('+') {
+        return name.to_string();
+    }
+    let n = name.chars().count();
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < n { 'X' } else { c })
+        .collect()
 }
 
 pub(crate) fn delete(sh: &Shared, req: &Req, id: &str) -> Result<Reply, Reply> {

@@ -1,11 +1,12 @@
 //! Operation handlers of the reference server, one file per area of the document.
 
-mod account;
-mod authorize;
+pub(crate) mod account;
+pub(crate) mod authorize;
 mod clients;
+pub(crate) mod current;
 mod dispatch;
 mod federation;
-mod legacy;
+pub(crate) mod legacy;
 mod mfa;
 mod token;
 

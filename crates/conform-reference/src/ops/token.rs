@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::crypto::{now_unix, pkce_s256, totp};
 use crate::fault::Fault;
-use crate::http::{Params, Reply, Req};
+use crate::http::{Cause, Params, Reply, Req};
 use crate::state::{
     AccessRec, Shared, Subject, TOKEN_LIFETIME, authenticate_client, grant_scopes,
     issue_user_tokens, split_scope,
@@ -45,7 +45,17 @@ pub(crate) fn oauth_token(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
             &format!("Unsupported grant type: {grant_type}"),
         ));
     }
-    let client = authenticate_client(sh, req, &p, true)?;
+    // Failed client authentication on /oauth/token is 401 `access_denied` "Unauthorized"
+    // (issue 11, live tenant; Auth0.Android#154 quotes the same answer), not `invalid_client`.
+    let client = authenticate_client(sh, req, &p, true).map_err(|r| {
+        if r.cause == Cause::BadClient {
+            let mut u = Reply::unauthorized("access_denied", "Unauthorized");
+            u.cause = Cause::BadClient;
+            u
+        } else {
+            r
+        }
+    })?;
     if !client.grant_types.contains(&grant_type) {
         return Err(Reply::forbidden(
             "unauthorized_client",
@@ -55,7 +65,7 @@ pub(crate) fn oauth_token(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let body = match grant_type.as_str() {
         "authorization_code" => authorization_code(sh, &p, &client)?,
         "client_credentials" => client_credentials(sh, &p, &client)?,
-        "password" | GT_PASSWORD_REALM => password(sh, &p, &client, &grant_type)?,
+        "password" | GT_PASSWORD_REALM => password(sh, req, &p, &client, &grant_type)?,
         "refresh_token" => refresh(sh, &p, &client)?,
         GT_DEVICE => device(sh, &p, &client)?,
         GT_MFA_OTP | GT_MFA_OOB | GT_MFA_RECOVERY => mfa(sh, &p, &client, &grant_type)?,
@@ -71,12 +81,16 @@ fn invalid_grant(desc: &str) -> Reply {
     Reply::forbidden("invalid_grant", desc)
 }
 
-/// Unknown audience -> 404 (Auth0: "Service not found").
+/// Unknown audience -> 403 `access_denied` "Service not found: ..." (issue 11, live tenant;
+/// not a 404).
 pub(crate) fn check_audience(sh: &Shared, audience: Option<&str>) -> Result<(), Reply> {
     if let Some(a) = audience
         && sh.tenant.api(a).is_none()
     {
-        return Err(Reply::not_found(&format!("Service not found: {a}")));
+        return Err(Reply::forbidden(
+            "access_denied",
+            &format!("Service not found: {a}"),
+        ));
     }
     Ok(())
 }
@@ -87,7 +101,7 @@ fn authorization_code(sh: &Shared, p: &Params, client: &Client) -> Result<Value,
     let redirect_uri = p.str("redirect_uri")?;
     let mut st = sh.lock();
     let Some(grant) = st.codes.get(&code).cloned() else {
-        return Err(invalid_grant("Invalid authorization code."));
+        return Err(invalid_grant("Invalid authorization code"));
     };
     if grant.used && !sh.has(Fault::AuthorizationCodeReuse) {
         return Err(invalid_grant("Authorization code has already been used."));
@@ -176,7 +190,13 @@ fn client_credentials(sh: &Shared, p: &Params, client: &Client) -> Result<Value,
 
 /// Resource owner password (and password-realm): 403 on wrong credentials or blocked user,
 /// 403 `mfa_required` (with `mfa_token`) for users with an active authenticator.
-fn password(sh: &Shared, p: &Params, client: &Client, grant_type: &str) -> Result<Value, Reply> {
+fn password(
+    sh: &Shared,
+    req: &Req,
+    p: &Params,
+    client: &Client,
+    grant_type: &str,
+) -> Result<Value, Reply> {
     let username = p.req("username")?;
     let password = p.req("password")?;
     let realm = if grant_type == GT_PASSWORD_REALM {
@@ -203,15 +223,39 @@ fn password(sh: &Shared, p: &Params, client: &Client, grant_type: &str) -> Resul
     let requested = split_scope(Some(p.str("scope")?.as_deref().unwrap_or("openid")));
     let scope = grant_scopes(&sh.tenant, &requested, audience.as_deref());
     let mut st = sh.lock();
-    let user = st
-        .user_by_login(Some(&realm), &username)
-        .filter(|u| u.password.as_deref() == Some(password.as_str()))
-        .cloned();
+    let known = st.user_by_login(Some(&realm), &username).cloned();
+    // Brute-force protection (auth0/docs brute-force-protection-triggers-actions.md): after
+    // `brute_force_threshold` consecutive wrong passwords for one user from one IP address,
+    // that user is blocked from that address (429 `too_many_attempts`, issue 11) and notified
+    // by email; a successful login resets the count.
+    if let Some(u) = &known {
+        let key = (u.user_id.clone(), req.peer);
+        if st.brute_force_blocks.contains(&key) {
+            return Err(too_many_attempts());
+        }
+        if u.password.as_deref() != Some(password.as_str()) {
+            let n = st.failed_logins.entry(key.clone()).or_insert(0);
+            *n += 1;
+            if *n >= sh.tenant.brute_force_threshold {
+                st.failed_logins.remove(&key);
+                st.brute_force_blocks.insert(key);
+                st.outbox.push(json!({
+                    "connection": realm, "to": u.email.clone().unwrap_or_default(),
+                    "kind": "brute_force_blocked", "ip": req.peer.to_string(),
+                }));
+                return Err(too_many_attempts());
+            }
+        } else {
+            st.failed_logins.remove(&key);
+        }
+    }
+    let user = known.filter(|u| u.password.as_deref() == Some(password.as_str()));
     let Some(user) = user else {
         return Err(invalid_grant("Wrong email or password."));
     };
     if user.blocked {
-        return Err(Reply::forbidden("unauthorized", "user is blocked"));
+        // A blocked user is 401 (issue 11, live tenant), not 403.
+        return Err(Reply::unauthorized("unauthorized", "user is blocked"));
     }
     if user.has_active_mfa() {
         let mfa_token = sh.signer.random_token(32);
@@ -244,6 +288,15 @@ fn password(sh: &Shared, p: &Params, client: &Client, grant_type: &str) -> Resul
         None,
         true,
     ))
+}
+
+fn too_many_attempts() -> Reply {
+    Reply::error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "Your account has been blocked after multiple consecutive login attempts. \
+         We've sent you an email with instructions on how to unblock it.",
+    )
 }
 
 fn refresh(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply> {
@@ -399,7 +452,28 @@ fn mfa(sh: &Shared, p: &Params, client: &Client, grant_type: &str) -> Result<Val
                 "The oob_code belongs to another transaction.",
             ));
         }
-        if binding_code.as_deref() != Some(oob.binding_code.as_str()) {
+        if oob.push {
+            // Issue 11 (live tenant): a push not yet answered is 400 `authorization_pending`,
+            // a rejected one 400 `access_denied`.
+            match oob.decision {
+                None => {
+                    return Err(Reply::error(
+                        StatusCode::BAD_REQUEST,
+                        "authorization_pending",
+                        "Authorization pending: please repeat the request in a few seconds.",
+                    ));
+                }
+                Some(false) => {
+                    st.oob.remove(&oob_code);
+                    return Err(Reply::error(
+                        StatusCode::BAD_REQUEST,
+                        "access_denied",
+                        "MFA Authorization rejected.",
+                    ));
+                }
+                Some(true) => {}
+            }
+        } else if binding_code.as_deref() != Some(oob.binding_code.as_str()) {
             return Err(invalid_grant("Invalid binding_code."));
         }
         st.oob.remove(&oob_code);
