@@ -19,3 +19,17 @@ pub fn during_burst(mut violation: Violation, nth: usize) -> Violation {
     );
     violation
 }
+
+/// The violations of the first offending burst answer, saying how many later answers also broke
+/// the document (they are not listed one by one).
+pub fn and_more(mut violations: Vec<Violation>, more: usize) -> Vec<Violation> {
+    if more > 0
+        && let Some(first) = violations.first_mut()
+    {
+        first.message = format!(
+            "{} (and {more} more answers of the burst broke the document)",
+            first.message
+        );
+    }
+    violations
+}

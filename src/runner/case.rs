@@ -506,7 +506,9 @@ fn run_burst(
     result
         .sent
         .push(format!("{} (×{})", describe(&request), answers.len()));
+    // The first answer that broke the document before the limit bit, and how many more did.
     let mut early: Option<(Exchange, Vec<Violation>)> = None;
+    let mut more = 0;
     let mut last = None;
     for (nth, answer) in answers.into_iter().enumerate() {
         let exchange = match answer {
@@ -514,7 +516,8 @@ fn run_burst(
             Err(e) => return Verdict::Error(format!("burst: {e}"), Some(request)),
         };
         if exchange.response.status == 429 {
-            return match (judge.verdict(exchange), early) {
+            let before = early.map(|(e, v)| (e, rate_limit::and_more(v, more)));
+            return match (judge.verdict(exchange), before) {
                 (Verdict::Fail(exchange, mut violations), Some((_, before))) => {
                     violations.extend(before);
                     Verdict::Fail(exchange, violations)
@@ -529,15 +532,16 @@ fn run_burst(
             .map(|v| rate_limit::during_burst(v, nth + 1))
             .collect();
         if !violations.is_empty() {
-            match &mut early {
-                Some((_, all)) => all.extend(violations.into_iter().take(1)),
-                None => early = Some((exchange.clone(), violations)),
+            if early.is_none() {
+                early = Some((exchange.clone(), violations));
+            } else {
+                more += 1;
             }
         }
         last = Some(exchange);
     }
     if let Some((exchange, violations)) = early {
-        return Verdict::Fail(exchange, violations);
+        return Verdict::Fail(exchange, rate_limit::and_more(violations, more));
     }
     if let Some(e) = refused {
         return Verdict::Error(format!("burst stopped before any 429: {e}"), Some(request));
