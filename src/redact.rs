@@ -1,12 +1,17 @@
 //! The one redactor every output shares: secrets never reach the console, a report or a baseline.
 //!
-//! It masks (1) every literal secret it was given (suite fixtures marked secret, captured tokens
-//! and codes), and (2) by shape, whatever sits under a sensitive name in a query string, a form or
+//! On a structured exchange it masks first by name: every header, query parameter, form field
+//! and JSON property under a sensitive name, and the userinfo of URLs. On text it masks (1) every
+//! literal secret it was given (suite fixtures marked secret, captured tokens and codes), and
+//! (2) as a fallback, by shape, whatever sits under a sensitive name in a query string, a form or
 //! JSON body, a header line or a URL, and anything that looks like a JWT.
 
 use std::sync::{Arc, RwLock};
 
 use regex::Regex;
+use serde_json::Value;
+
+use crate::execute::{Body, Exchange, Request};
 
 /// What masked text is replaced by.
 pub const MASK: &str = "●●●●";
@@ -121,6 +126,116 @@ impl Redactor {
         }
     }
 
+    /// Is a header, parameter or field of this name always secret?
+    pub fn is_sensitive(name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        SENSITIVE_NAMES.contains(&name.as_str())
+            || SENSITIVE_HEADERS.contains(&name.as_str())
+            || name.ends_with("_secret")
+            || name.ends_with("-token")
+            || name.ends_with("_token")
+            || name.contains("api-key")
+            || name.contains("api_key")
+            || name.contains("apikey")
+    }
+
+    /// The request with every value under a sensitive name masked (headers, query, form and
+    /// JSON bodies, cookies), and the literal secrets masked in what remains.
+    pub fn request(&self, request: &Request) -> Request {
+        let mut out = request.clone();
+        self.mask_pairs(&mut out.headers);
+        for (name, value) in out.headers.iter_mut() {
+            if name.eq_ignore_ascii_case("cookie") {
+                *value = MASK.to_string();
+            }
+        }
+        self.mask_pairs(&mut out.query);
+        out.path = self.redact(&out.path);
+        if let Some(body) = &mut out.body {
+            *body = self.body(body);
+        }
+        out
+    }
+
+    /// The exchange with its request and response masked by name, then by literal.
+    pub fn exchange(&self, exchange: &Exchange) -> Exchange {
+        let mut out = exchange.clone();
+        out.request = self.request(&exchange.request);
+        self.mask_pairs(&mut out.response.headers);
+        for (name, value) in out.response.headers.iter_mut() {
+            if name.eq_ignore_ascii_case("location") {
+                *value = self.redact(value);
+            }
+        }
+        let content_type = out.response.header("content-type").unwrap_or("").to_string();
+        let masked = self.body_bytes(&content_type, &out.response.body);
+        out.response.body = masked;
+        out
+    }
+
+    fn mask_pairs(&self, pairs: &mut [(String, String)]) {
+        for (name, value) in pairs.iter_mut() {
+            if Redactor::is_sensitive(name) {
+                *value = MASK.to_string();
+            } else {
+                *value = self.literals_only(value);
+            }
+        }
+    }
+
+    fn body(&self, body: &Body) -> Body {
+        Body {
+            content_type: body.content_type.clone(),
+            bytes: self.body_bytes(&body.content_type, &body.bytes),
+        }
+    }
+
+    /// A body with sensitive JSON properties or form fields masked; other bodies by text.
+    fn body_bytes(&self, content_type: &str, bytes: &[u8]) -> Vec<u8> {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json" || essence.ends_with("+json") {
+            if let Ok(mut value) = serde_json::from_slice::<Value>(bytes) {
+                mask_json(&mut value);
+                let text = serde_json::to_string(&value).unwrap_or_default();
+                return self.literals_only(&text).into_bytes();
+            }
+        } else if essence == "application/x-www-form-urlencoded" {
+            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(bytes)
+                .map(|(k, v)| {
+                    let v = if Redactor::is_sensitive(&k) {
+                        MASK.to_string()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                serializer.append_pair(k, v);
+            }
+            return self.literals_only(&serializer.finish()).into_bytes();
+        }
+        self.redact(&String::from_utf8_lossy(bytes)).into_bytes()
+    }
+
+    /// Only the literal secrets masked (values already taken apart by name).
+    fn literals_only(&self, text: &str) -> String {
+        let literals = self.literals.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = text.to_string();
+        for secret in literals.iter() {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        out
+    }
+
     /// The text with every secret masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -153,9 +268,57 @@ impl Redactor {
     }
 }
 
+/// Masks every property under a sensitive name, at any depth.
+fn mask_json(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if Redactor::is_sensitive(k) && !v.is_null() {
+                    *v = Value::String(MASK.to_string());
+                } else {
+                    mask_json(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_json),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_the_structure_by_name() {
+        let r = Redactor::new();
+        r.add_secret("lit-secret-1");
+        let mut request = Request::new(crate::spec::Method::Post, "/oauth/token");
+        request.headers = vec![
+            ("Authorization".into(), "opaque-not-a-jwt".into()),
+            ("X-Api-Key".into(), "key with 'quote' & space".into()),
+            ("x-trace".into(), "has lit-secret-1 inside".into()),
+        ];
+        request.query = vec![("client_secret".into(), "s&'x y".into())];
+        request.body = Some(Body {
+            content_type: "application/json".into(),
+            bytes: br#"{"nested":{"password":"p&' w"},"ok":"visible"}"#.to_vec(),
+        });
+        let masked = r.request(&request);
+        let text = format!("{masked:?}");
+        for secret in ["opaque-not-a-jwt", "key with", "s&'x y", "p&' w", "lit-secret-1"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert!(text.contains("visible"));
+        let mut form = request.clone();
+        form.body = Some(Body {
+            content_type: "application/x-www-form-urlencoded".into(),
+            bytes: b"password=a%26b+c&username=al".to_vec(),
+        });
+        let form = r.request(&form);
+        let body = String::from_utf8(form.body.unwrap().bytes).unwrap();
+        assert!(!body.contains("a%26b") && body.contains("username=al"), "{body}");
+    }
 
     #[test]
     fn masks_by_shape() {

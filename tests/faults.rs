@@ -101,18 +101,8 @@ const EXPECTED: &[(&str, &str, &str, &str)] = &[
         "oauth_token/401",
         "expected_status",
     ),
-    (
-        "revoke-noop",
-        "oauth_revoke/",
-        "oauth_revoke/200",
-        "expected_status",
-    ),
-    (
-        "authorization-code-reuse",
-        "authorize/",
-        "authorize/302",
-        "expected_status",
-    ),
+    ("revoke-noop", "oauth_revoke/", "oauth_revoke/200", "flow"),
+    ("authorization-code-reuse", "authorize/", "authorize/302", "flow"),
     (
         "truncated-json",
         "oauth_token/",

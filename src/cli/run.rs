@@ -110,6 +110,16 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
             redactor.add_secret(secret.clone());
         }
+        // Credentials in the base URL (`https://user:pass@host`) are secrets too.
+        if let Ok(url) = url::Url::parse(&base_url) {
+            let user = url.username();
+            if let Some(password) = url.password() {
+                redactor.add_secret(format!("{user}:{password}"));
+                redactor.add_secret(password.to_string());
+            } else if !user.is_empty() {
+                redactor.add_secret(format!("{user}@"));
+            }
+        }
         let warnings: Vec<String> = conform::lint::lint(&doc, recipes.schemas())
             .iter()
             .map(|w| w.to_string())

@@ -174,8 +174,10 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
             };
         }
         Verdict::Error(message, request) => {
-            result.curl =
-                request.map(|r| cx.redactor.redact(&r.to_curl(cx.gate.client().base_url())));
+            result.curl = request.map(|r| {
+                let r = cx.redactor.request(&r);
+                cx.redactor.redact(&r.to_curl(cx.gate.client().base_url()))
+            });
             result.outcome = Outcome::Error { message };
         }
     }
@@ -208,7 +210,9 @@ pub fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> CaseResul
 
 /// Keeps the deciding exchange, its body cut to an excerpt: a run's memory grows with its
 /// concurrency, not with its number of cases.
-pub fn set_exchange(cx: &RunContext, result: &mut CaseResult, mut exchange: Exchange) {
+pub fn set_exchange(cx: &RunContext, result: &mut CaseResult, exchange: Exchange) {
+    // Masked by name on the structure first; the text is masked again when rendered.
+    let mut exchange = cx.redactor.exchange(&exchange);
     result.curl = Some(
         cx.redactor
             .redact(&exchange.request.to_curl(cx.gate.client().base_url())),
@@ -302,7 +306,7 @@ fn run_recipe(
     };
     let key = op.id();
     let send_one = |request: Request, sent: &mut Vec<String>| -> Verdict {
-        sent.push(describe(&request));
+        sent.push(describe(&cx.redactor.request(&request)));
         match cx.gate.send(&key, &request, tally, on_429) {
             Ok(exchange) => judge.verdict(exchange),
             Err(e) => Verdict::Error(
@@ -395,7 +399,7 @@ fn run_examples(
     let mut limited: Option<Exchange> = None;
     for generated in examples {
         let request = finish(op, &generated, inputs, Keep::All, required);
-        result.sent.push(describe(&request));
+        result.sent.push(describe(&cx.redactor.request(&request)));
         let exchange = match cx.gate.send(&key, &request, tally, on_429) {
             Ok(exchange) => exchange,
             Err(e) => {
@@ -466,7 +470,7 @@ fn shrink_failure(
     let mut smallest = (exchange, violations);
     let mut still_fails = |candidate: &GeneratedRequest| -> bool {
         let request = finish(op, candidate, inputs, Keep::All, required);
-        result.sent.push(describe(&request));
+        result.sent.push(describe(&cx.redactor.request(&request)));
         let on_429 = if judge.expects_429() {
             On429::Return
         } else {
@@ -505,7 +509,7 @@ fn run_burst(
         .burst(&judge.op.id(), &request, limit, source, tally);
     result
         .sent
-        .push(format!("{} (×{})", describe(&request), answers.len()));
+        .push(format!("{} (×{})", describe(&cx.redactor.request(&request)), answers.len()));
     // The first answer that broke the document before the limit bit, and how many more did.
     let mut early: Option<(Exchange, Vec<Violation>)> = None;
     let mut more = 0;
