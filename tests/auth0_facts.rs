@@ -785,6 +785,46 @@ async fn rate_limit_headers_and_429_body() {
 }
 
 #[tokio::test]
+async fn userinfo_rate_limit_is_counted_per_user() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = start(ServerConfig {
+        rate_limits: conform::reference_server::RateLimits::uniform(50, Duration::from_secs(1))
+            .with_endpoint("/userinfo", 2, Duration::from_secs(60)),
+        ..ServerConfig::default()
+    })
+    .await
+    .expect("server");
+    let alice = password_grant(&s, ALICE, ALICE_PW).await.json()["access_token"]
+        .as_str()
+        .expect("alice")
+        .to_string();
+    let dave = password_grant(&s, "dave-attack-protection@conform.test", "Dave-Passw0rd!")
+        .await
+        .json()["access_token"]
+        .as_str()
+        .expect("dave")
+        .to_string();
+    for _ in 0..2 {
+        get(&s, "/userinfo", Some(&alice))
+            .await
+            .is(200, "application/json");
+    }
+    let a = get(&s, "/userinfo", Some(&alice)).await;
+    a.is(429, "application/json");
+    assert_eq!(a.json()["error"], "too_many_requests");
+    // Another user from the same address has a budget of their own.
+    get(&s, "/userinfo", Some(&dave))
+        .await
+        .is(200, "application/json");
+    assert_eq!(
+        get(&s, "/userinfo", Some(&dave))
+            .await
+            .header("x-ratelimit-remaining"),
+        "0"
+    );
+}
+
+#[tokio::test]
 async fn jwt_ids_are_strings() {
     let s = server().await;
     let a = password_grant(&s, ALICE, ALICE_PW).await;
