@@ -961,3 +961,43 @@ async fn current_document_par_ciba_global_revocation() {
     .await;
     assert_eq!(a.status, 401);
 }
+
+#[tokio::test]
+async fn current_document_operations_refuse_bad_input_with_4xx() {
+    let s = server().await;
+    let long = "é".repeat(3000);
+    let paths = [
+        "/oauth/par",
+        "/bc-authorize",
+        "/login/unlink",
+        "/oauth/global-token-revocation/connection/x",
+        "/__reference/mfa/push",
+    ];
+    let bodies = [
+        json!({}),
+        json!([]),
+        json!({"client_id": 7, "scope": ["openid"]}),
+        json!({"client_id": WEB, "client_secret": WEB_SECRET, "response_type": long, "login_hint": long, "scope": "openid", "binding_message": "x", "subject": "s"}),
+        json!({"client_id": WEB, "client_secret": WEB_SECRET, "login_hint": "{\"format\":\"iss_sub\"}", "scope": "openid", "binding_message": "x", "oob_code": "nope", "accept": "maybe"}),
+    ];
+    for path in paths {
+        for body in &bodies {
+            let a = post_json(&s, path, body.clone()).await;
+            let shown: String = body.to_string().chars().take(200).collect();
+            assert!(
+                (400..500).contains(&a.status),
+                "{path} {shown}: {} {}",
+                a.status,
+                a.text()
+            );
+        }
+        let a = send(
+            http()
+                .post(format!("{}{path}", s.base_url()))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("%zz=%"),
+        )
+        .await;
+        a.is(400, "application/json");
+    }
+}
