@@ -785,6 +785,46 @@ async fn rate_limit_headers_and_429_body() {
 }
 
 #[tokio::test]
+async fn userinfo_rate_limit_is_counted_per_user() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = start(ServerConfig {
+        rate_limits: conform::reference_server::RateLimits::uniform(50, Duration::from_secs(1))
+            .with_endpoint("/userinfo", 2, Duration::from_secs(60)),
+        ..ServerConfig::default()
+    })
+    .await
+    .expect("server");
+    let alice = password_grant(&s, ALICE, ALICE_PW).await.json()["access_token"]
+        .as_str()
+        .expect("alice")
+        .to_string();
+    let dave = password_grant(&s, "dave-attack-protection@conform.test", "Dave-Passw0rd!")
+        .await
+        .json()["access_token"]
+        .as_str()
+        .expect("dave")
+        .to_string();
+    for _ in 0..2 {
+        get(&s, "/userinfo", Some(&alice))
+            .await
+            .is(200, "application/json");
+    }
+    let a = get(&s, "/userinfo", Some(&alice)).await;
+    a.is(429, "application/json");
+    assert_eq!(a.json()["error"], "too_many_requests");
+    // Another user from the same address has a budget of their own.
+    get(&s, "/userinfo", Some(&dave))
+        .await
+        .is(200, "application/json");
+    assert_eq!(
+        get(&s, "/userinfo", Some(&dave))
+            .await
+            .header("x-ratelimit-remaining"),
+        "0"
+    );
+}
+
+#[tokio::test]
 async fn jwt_ids_are_strings() {
     let s = server().await;
     let a = password_grant(&s, ALICE, ALICE_PW).await;
@@ -920,4 +960,44 @@ async fn current_document_par_ciba_global_revocation() {
     )
     .await;
     assert_eq!(a.status, 401);
+}
+
+#[tokio::test]
+async fn current_document_operations_refuse_bad_input_with_4xx() {
+    let s = server().await;
+    let long = "é".repeat(3000);
+    let paths = [
+        "/oauth/par",
+        "/bc-authorize",
+        "/login/unlink",
+        "/oauth/global-token-revocation/connection/x",
+        "/__reference/mfa/push",
+    ];
+    let bodies = [
+        json!({}),
+        json!([]),
+        json!({"client_id": 7, "scope": ["openid"]}),
+        json!({"client_id": WEB, "client_secret": WEB_SECRET, "response_type": long, "login_hint": long, "scope": "openid", "binding_message": "x", "subject": "s"}),
+        json!({"client_id": WEB, "client_secret": WEB_SECRET, "login_hint": "{\"format\":\"iss_sub\"}", "scope": "openid", "binding_message": "x", "oob_code": "nope", "accept": "maybe"}),
+    ];
+    for path in paths {
+        for body in &bodies {
+            let a = post_json(&s, path, body.clone()).await;
+            let shown: String = body.to_string().chars().take(200).collect();
+            assert!(
+                (400..500).contains(&a.status),
+                "{path} {shown}: {} {}",
+                a.status,
+                a.text()
+            );
+        }
+        let a = send(
+            http()
+                .post(format!("{}{path}", s.base_url()))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("%zz=%"),
+        )
+        .await;
+        a.is(400, "application/json");
+    }
 }

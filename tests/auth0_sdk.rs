@@ -1,4 +1,4 @@
-//! Auth0's own Python SDK (`auth0-python`, pinned in `.ci/run`) drives the reference server as a
+//! Auth0's own Python SDK (`auth0-python` 6.8.0, pinned in `.ci/run`) drives the reference server as a
 //! real client would: password-realm login, client credentials, /userinfo, refresh, revoke,
 //! signup, change password, passwordless email and SMS start, a wrong password raising the SDK's
 //! error with Auth0's code, and the id_token verified by the SDK's `TokenVerifier` against the

@@ -82,17 +82,22 @@ fn doc() -> &'static Value {
             let key = last.replace("~1", "/").replace("~0", "~");
             let target = doc
                 .pointer_mut(parent)
-                .and_then(Value::as_object_mut)
-                .unwrap_or_else(|| panic!("patch parent {parent} is an object"));
-            match p["op"].as_str() {
-                Some("remove") => {
-                    target.remove(&key);
+                .unwrap_or_else(|| panic!("patch parent {parent} exists"));
+            let value = || {
+                serde_json::to_value(p.get("value").expect("patch value"))
+                    .expect("patch value converts")
+            };
+            match (target, p["op"].as_str()) {
+                (Value::Array(items), Some("remove")) => {
+                    items.remove(key.parse::<usize>().expect("array index"));
                 }
-                _ => {
-                    let v = serde_json::to_value(p.get("value").expect("patch value"))
-                        .expect("patch value converts");
-                    target.insert(key, v);
+                (Value::Object(map), Some("remove")) => {
+                    map.remove(&key);
                 }
+                (Value::Object(map), _) => {
+                    map.insert(key, value());
+                }
+                _ => panic!("patch {pointer}: unsupported in this test"),
             }
         }
         doc

@@ -19,7 +19,10 @@ from auth0.authentication import (
     Users,
 )
 from auth0.authentication.token_verifier import AsymmetricSignatureVerifier, TokenVerifier
-from auth0.exceptions import Auth0Error
+try:  # auth0-python 5 and later
+    from auth0.authentication.exceptions import Auth0Error
+except ImportError:  # auth0-python 4
+    from auth0.exceptions import Auth0Error
 
 WEB = "conform-web-app"
 WEB_SECRET = "conform-web-app-secret"

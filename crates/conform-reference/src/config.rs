@@ -33,7 +33,7 @@ impl Default for ServerConfig {
     }
 }
 
-/// Per-endpoint token buckets keyed by (path template, client IP).
+/// Per-endpoint token buckets keyed by (path template, client IP; the user for `/userinfo`).
 ///
 /// A limit `(n, per)` is a bucket of capacity `n` that refills linearly, `n` tokens per `per`.
 /// This is how Auth0 describes its own limits ("burst 10, then 1 per minute" is `(10, 10 min)`).

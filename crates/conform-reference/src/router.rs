@@ -12,7 +12,7 @@ use super::crypto::now_unix;
 use super::fault::Fault;
 use super::http::{Cause, Reply, Req, decode_segment, percent_encoding_ok};
 use super::ops;
-use super::state::{Bucket, Shared, authenticate_client, known_bearer};
+use super::state::{Bucket, BucketKey, Shared, authenticate_client, known_bearer};
 
 /// The operations of the document, plus the reference-only helpers outside it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -278,13 +278,24 @@ fn rate_limit(sh: &Shared, op: &Op, req: &Req) -> Result<Vec<(String, String)>, 
     let rate = cap_f / per.as_secs_f64().max(1e-3);
     let now = Instant::now();
     let mut st = sh.lock();
-    let b = st
-        .buckets
-        .entry((op.template(), req.peer))
-        .or_insert(Bucket {
-            tokens: cap_f,
-            updated: now,
-        });
+    // `/userinfo` is limited per user (issue 11; Auth0's rate-limit policy), everything else per
+    // client IP. A request without a known token counts against its IP.
+    let key = match op {
+        Op::Userinfo => super::state::bearer_from(req, Some("access_token"))
+            .ok()
+            .flatten()
+            .and_then(|t| super::state::lookup_access(&st, &t))
+            .and_then(|rec| match rec.subject {
+                super::state::Subject::User(u) => Some(BucketKey::User(u)),
+                super::state::Subject::Client(_) => None,
+            })
+            .unwrap_or(BucketKey::Ip(req.peer)),
+        _ => BucketKey::Ip(req.peer),
+    };
+    let b = st.buckets.entry((op.template(), key)).or_insert(Bucket {
+        tokens: cap_f,
+        updated: now,
+    });
     let elapsed = now.duration_since(b.updated).as_secs_f64();
     b.tokens = (b.tokens + elapsed * rate).min(cap_f);
     b.updated = now;

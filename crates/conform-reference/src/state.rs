@@ -206,6 +206,13 @@ pub(crate) struct OtpRec {
     pub exp: u64,
 }
 
+/// Whom a rate-limit bucket counts: Auth0 keys its limits by IP, by user, or both (issue 11).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum BucketKey {
+    Ip(IpAddr),
+    User(String),
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Bucket {
     pub tokens: f64,
@@ -225,7 +232,9 @@ pub(crate) struct State {
     /// (connection, email or phone) -> current one-time code.
     pub otp_codes: HashMap<(String, String), OtpRec>,
     pub outbox: Vec<Value>,
-    pub buckets: HashMap<(&'static str, IpAddr), Bucket>,
+    /// Rate-limit buckets by (path template, key): the client IP, or for `/userinfo` the user
+    /// the bearer token belongs to.
+    pub buckets: HashMap<(&'static str, BucketKey), Bucket>,
     /// Pushed authorization requests by request_uri.
     pub par: HashMap<String, ParRec>,
     /// Brute-force protection: consecutive wrong passwords per (user_id, client IP) ...
