@@ -167,7 +167,11 @@ impl Redactor {
                 *value = self.redact(value);
             }
         }
-        let content_type = out.response.header("content-type").unwrap_or("").to_string();
+        let content_type = out
+            .response
+            .header("content-type")
+            .unwrap_or("")
+            .to_string();
         let masked = self.body_bytes(&content_type, &out.response.body);
         out.response.body = masked;
         out
@@ -306,7 +310,13 @@ mod tests {
         });
         let masked = r.request(&request);
         let text = format!("{masked:?}");
-        for secret in ["opaque-not-a-jwt", "key with", "s&'x y", "p&' w", "lit-secret-1"] {
+        for secret in [
+            "opaque-not-a-jwt",
+            "key with",
+            "s&'x y",
+            "p&' w",
+            "lit-secret-1",
+        ] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
         assert!(text.contains("visible"));
@@ -317,7 +327,10 @@ mod tests {
         });
         let form = r.request(&form);
         let body = String::from_utf8(form.body.unwrap().bytes).unwrap();
-        assert!(!body.contains("a%26b") && body.contains("username=al"), "{body}");
+        assert!(
+            !body.contains("a%26b") && body.contains("username=al"),
+            "{body}"
+        );
     }
 
     #[test]

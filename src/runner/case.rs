@@ -507,9 +507,11 @@ fn run_burst(
     let (answers, refused) = cx
         .gate
         .burst(&judge.op.id(), &request, limit, source, tally);
-    result
-        .sent
-        .push(format!("{} (×{})", describe(&cx.redactor.request(&request)), answers.len()));
+    result.sent.push(format!(
+        "{} (×{})",
+        describe(&cx.redactor.request(&request)),
+        answers.len()
+    ));
     // The first answer that broke the document before the limit bit, and how many more did.
     let mut early: Option<(Exchange, Vec<Violation>)> = None;
     let mut more = 0;

@@ -76,6 +76,8 @@ faults! {
         "every operation 500/501/503: the simulation header is ignored, so the 5xx statuses cannot be provoked.";
     RateLimitMissingHeaders => "rate-limit-missing-headers",
         "every operation 429: the answer has no Retry-After nor X-RateLimit-* headers and an empty body.";
+    BurstBody => "burst-body",
+        "every operation: while a burst drains its rate-limit bucket below half (before the limit bites), JSON answers are a JSON array instead of the documented object.";
     ErrorForSuccess => "error-for-success",
         "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
 }

@@ -242,6 +242,16 @@ async fn handle_op(sh: &Shared, op: &Op, req: &Req) -> Reply {
         Ok(h) => h,
         Err(r) => return r,
     };
+    // A burst is running when the bucket is below half: the `burst-body` fault bites then.
+    let draining = sh.has(Fault::BurstBody) && {
+        let value = |name: &str| {
+            limit_headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        };
+        matches!((value("x-ratelimit-remaining"), value("x-ratelimit-limit")), (Some(left), Some(cap)) if left * 2 < cap)
+    };
     let mut reply = if op.documented() {
         match pre_checks(sh, op, req) {
             Some(r) => r,
@@ -265,6 +275,9 @@ async fn handle_op(sh: &Shared, op: &Op, req: &Req) -> Reply {
     }
     for (k, v) in limit_headers {
         reply.set_header(&k, v);
+    }
+    if draining && reply.body_json().is_some_and(|v| v.is_object()) {
+        reply.body = br#"["burst"]"#.to_vec();
     }
     reply
 }
