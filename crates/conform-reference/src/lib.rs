@@ -24,6 +24,7 @@ mod config;
 mod crypto;
 mod fault;
 mod http;
+mod op;
 mod ops;
 mod router;
 mod server;

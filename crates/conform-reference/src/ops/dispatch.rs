@@ -1,7 +1,7 @@
 //! Maps a routed operation to its handler.
 
 use crate::http::{Reply, Req};
-use crate::router::Op;
+use crate::op::Op;
 use crate::state::Shared;
 
 use super::{account, authorize, clients, current, federation, legacy, mfa, token};
