@@ -33,6 +33,8 @@ pub enum SpecErrorKind {
     UnknownRef(String),
     #[error("cyclic $ref chain: {}", .0.join(" -> "))]
     CyclicRef(Vec<String>),
+    #[error("not supported: {0}")]
+    Unsupported(String),
     #[error("invalid OpenAPI document: {0}")]
     Invalid(String),
 }

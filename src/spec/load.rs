@@ -16,6 +16,7 @@ use super::model::{
 };
 use super::pointer::{escape_token, pointer_from_tokens};
 use super::resolve::{check_refs, deref};
+use super::{security, v31};
 
 /// Loads the document at `path`.
 pub fn load(path: &Path) -> Result<Document, SpecError> {
@@ -28,6 +29,10 @@ pub fn load(path: &Path) -> Result<Document, SpecError> {
 pub fn load_str(path: &Path, source: &str) -> Result<Document, SpecError> {
     let loader = Loader { path, source };
     let raw = loader.parse()?;
+    if let Some(version) = v31::version(&raw) {
+        check_refs(&raw).map_err(|(pointer, kind)| loader.error_at(kind, &pointer))?;
+        return v31::build(path, source, raw, &version);
+    }
     loader.check_version(&raw)?;
     check_refs(&raw).map_err(|(pointer, kind)| loader.error_at(kind, &pointer))?;
     let typed: OpenAPI = loader
@@ -369,7 +374,12 @@ impl Loader<'_> {
                 });
             }
         }
+        let security_schemes =
+            security::schemes(&raw).map_err(|(p, kind)| self.error_at(kind, &p))?;
         Ok(Document {
+            dialect: super::model::Dialect::OpenApi30,
+            security_schemes,
+            untested: Vec::new(),
             source: self.path.to_path_buf(),
             openapi: typed.openapi.clone(),
             title: typed.info.title.clone(),

@@ -6,13 +6,15 @@ mod locate;
 mod model;
 mod pointer;
 mod resolve;
+mod security;
+mod v31;
 
 pub use error::{SpecError, SpecErrorKind};
 pub use load::{load, load_str};
 pub use locate::locate;
 pub use model::{
-    Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
-    Response, SchemaRef, StatusSpec,
+    Dialect, Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
+    Response, SchemaRef, SchemeKind, SecurityScheme, StatusSpec,
 };
 pub use pointer::{escape_token, pointer_from_tokens, unescape_token};
 pub(crate) use resolve::percent_decode;
