@@ -10,8 +10,8 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::{Value, json};
 
 use super::convert::{Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, strip_annotations};
-use super::types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 use super::draft2020;
+use super::types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 use crate::spec::{Dialect, Document, SchemaRef, percent_decode, unescape_token};
 
 /// Messages longer than this are cut: an error that quotes a whole instance helps nobody.
@@ -111,8 +111,8 @@ impl SchemaSet {
         };
         // Building can take a while (Stripe-sized closures): not under the lock, so other
         // threads compile their schemas meanwhile.
-        let built = annotated
-            .and_then(|annotated| build_checked(self.dialect, annotated, &schema.pointer));
+        let built =
+            annotated.and_then(|annotated| build_checked(self.dialect, annotated, &schema.pointer));
         let mut state = self.lock();
         if let Some(done) = state.compiled.get(&key) {
             return done.clone();

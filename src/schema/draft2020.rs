@@ -303,7 +303,11 @@ fn normalize_schema(value: &mut Value, depth: usize) {
         let required: Vec<String> = m
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut add: Vec<String> = Vec::new();
         for (trigger, dependents) in &deps {
@@ -340,7 +344,13 @@ fn normalize_schema(value: &mut Value, depth: usize) {
             m.insert("additionalProperties".into(), unevaluated);
         }
     }
-    for key in ["contentMediaType", "contentEncoding", "contentSchema", "$schema", "$id"] {
+    for key in [
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "$schema",
+        "$id",
+    ] {
         m.remove(key);
     }
     for (key, child) in m.iter_mut() {
@@ -349,12 +359,16 @@ fn normalize_schema(value: &mut Value, depth: usize) {
             normalize_schema(child, depth + 1);
         } else if LIST.contains(&k) || k == "items" {
             if let Value::Array(items) = child {
-                items.iter_mut().for_each(|s| normalize_schema(s, depth + 1));
+                items
+                    .iter_mut()
+                    .for_each(|s| normalize_schema(s, depth + 1));
             }
         } else if MAP.contains(&k)
             && let Value::Object(entries) = child
         {
-            entries.values_mut().for_each(|s| normalize_schema(s, depth + 1));
+            entries
+                .values_mut()
+                .for_each(|s| normalize_schema(s, depth + 1));
         }
     }
 }
