@@ -1,5 +1,6 @@
 //! The OpenAPI 3.0 document: loaded, checked, and turned into our own model of operations.
 
+mod bundle;
 mod error;
 mod load;
 mod locate;
