@@ -99,3 +99,32 @@ fn missing_files_urls_and_ref_loops_across_files_are_refused() {
     assert!(err.file.ends_with("c.yaml"), "{err}");
     assert!(matches!(err.kind, SpecErrorKind::ExternalRef(_)), "{err}");
 }
+
+#[test]
+fn a_3_1_document_over_two_files_generates_from_the_other_file() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("multifile-31");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("s.yaml"),
+        "S: {type: object, required: [k], properties: {k: {const: x}, n: {type: [integer, 'null'], exclusiveMinimum: 0}}}\n",
+    )
+    .unwrap();
+    let root = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {$ref: './s.yaml#/S'}\n      responses:\n        '204': {description: ok}\n";
+    let doc = load_str(&dir.join("root.yaml"), root).expect("loads");
+    let set = SchemaSet::new(&doc);
+    let body = doc.operations[0].request_body.as_ref().unwrap().content[0]
+        .schema
+        .clone()
+        .unwrap();
+    let compiled = set.compile(&body, Direction::Request).unwrap();
+    assert!(compiled.is_valid(&json!({"k": "x", "n": null})));
+    assert!(!compiled.is_valid(&json!({"k": "y"})));
+    assert!(!compiled.is_valid(&json!({"k": "x", "n": 0})));
+    // The generators see the other file's `const` as a one-value enum.
+    let converted = set.converted(&body, Direction::Request).unwrap();
+    assert!(
+        converted.to_string().contains(r#""enum":["x"]"#),
+        "{converted}"
+    );
+}

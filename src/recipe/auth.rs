@@ -85,7 +85,14 @@ fn credential(
     settings: Option<&AuthSettings>,
     suite: Option<&Suite>,
 ) -> Result<Credential, String> {
-    let token = settings.and_then(|s| s.value.clone().or_else(|| s.token.clone()));
+    // `flow = "user"` alone means the token that flow captures as `access_token`.
+    let token = settings.and_then(|s| {
+        s.value.clone().or_else(|| s.token.clone()).or_else(|| {
+            s.flow
+                .as_ref()
+                .map(|f| format!("${{flows.{f}.access_token}}"))
+        })
+    });
     Ok(match &scheme.kind {
         SchemeKind::Bearer => Credential {
             location: ParamLocation::Header,

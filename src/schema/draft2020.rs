@@ -232,7 +232,53 @@ impl Bundler<'_> {
 pub(crate) fn normalize_document(raw: &Value) -> Value {
     let mut doc = raw.clone();
     normalize_structure(&mut doc, None);
+    // Schemas reached only through `$ref`s (in other files' contents, under `$defs`, anywhere a
+    // ref points) are normalised too, each once.
+    let mut done: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut queue: Vec<String> = Vec::new();
+    collect_refs(&doc, &mut queue);
+    while let Some(target) = queue.pop() {
+        if !done.insert(target.clone()) || is_normalised_place(&target) {
+            continue;
+        }
+        if let Some(node) = doc.pointer_mut(&target) {
+            normalize_schema(node, 0);
+            let node = doc.pointer(&target).cloned().unwrap_or(Value::Null);
+            collect_refs(&node, &mut queue);
+        }
+    }
     doc
+}
+
+/// Pointers already normalised by the structure walk (a second pass would be harmless, but
+/// costs time on large documents).
+fn is_normalised_place(pointer: &str) -> bool {
+    pointer.starts_with("/components/schemas/")
+        || pointer.contains("/schema/")
+        || pointer.ends_with("/schema")
+}
+
+/// Local `$ref` targets (pointers without `#`) anywhere under `value`.
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref")
+                && let Some(fragment) = r.strip_prefix('#')
+            {
+                out.push(percent_decode(fragment));
+            }
+            for (k, v) in map {
+                if !matches!(
+                    k.as_str(),
+                    "example" | "examples" | "enum" | "default" | "const"
+                ) {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
 }
 
 /// Walks OpenAPI structure and normalises every schema it holds (`schema`, `components.schemas`).
@@ -249,7 +295,9 @@ fn normalize_structure(value: &mut Value, parent: Option<&str>) {
                     }
                     // Free-form data.
                     "example" | "examples" | "default" | "enum" => {}
-                    k if k.starts_with("x-") => {}
+                    // Extensions are free-form; other files' contents (bundled under an extension
+                    // key) are OpenAPI.
+                    k if k.starts_with("x-") && k != crate::spec::FILES_KEY => {}
                     _ => normalize_structure(child, Some(key)),
                 }
             }

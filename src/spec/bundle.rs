@@ -16,7 +16,7 @@ use super::resolve::{follow, percent_decode};
 
 /// Where other files' contents go in the root document: an extension key, so the OpenAPI
 /// readers pass it over and only `$ref`s reach into it.
-pub(crate) const FILES_KEY: &str = "x-conform-files";
+pub const FILES_KEY: &str = "x-conform-files";
 
 /// At most this many files in one document.
 const MAX_FILES: usize = 256;

@@ -10,6 +10,7 @@ mod resolve;
 mod security;
 mod v31;
 
+pub use bundle::FILES_KEY;
 pub use error::{SpecError, SpecErrorKind};
 pub use load::{load, load_str};
 pub use locate::locate;

@@ -47,7 +47,8 @@ pub struct AuthSettings {
     /// Basic: the user name and password.
     pub username: Option<String>,
     pub password: Option<String>,
-    /// The flow that fetches the token (documentation; `${flows.F.V}` in `value` runs it).
+    /// The flow that fetches the token: without `value`/`token`, the token is
+    /// `${flows.<flow>.access_token}`.
     pub flow: Option<String>,
 }
 
