@@ -60,7 +60,8 @@ fn fastapi_document_reads_into_the_shared_model() {
     assert!(update.parameters[0].required);
     assert_eq!(update.responses.len(), 2);
     assert_eq!(doc.untested.len(), 1, "{:?}", doc.untested);
-    assert!(doc.untested[0].contains("webhook `itemChanged`"));
+    assert!(doc.untested[0].message.contains("webhook `itemChanged`"));
+    assert_eq!(doc.untested[0].pointer, "/webhooks/itemChanged");
 }
 
 #[test]

@@ -340,6 +340,26 @@ fn normalize_schema(value: &mut Value, depth: usize) {
             }
         }
     }
+    // Numeric `exclusiveMinimum`/`exclusiveMaximum` (2020-12) are Draft 4's bound plus a flag;
+    // with both bounds given, the stricter one counts.
+    for (exclusive, bound, stricter) in [
+        ("exclusiveMinimum", "minimum", std::cmp::Ordering::Greater),
+        ("exclusiveMaximum", "maximum", std::cmp::Ordering::Less),
+    ] {
+        let Some(n) = m.get(exclusive).and_then(Value::as_f64) else {
+            continue;
+        };
+        let value = m.remove(exclusive).unwrap_or_default();
+        let current = m.get(bound).and_then(Value::as_f64);
+        let exclusive_wins = current.is_none_or(|c| {
+            n.partial_cmp(&c)
+                .is_some_and(|o| o == stricter || o == std::cmp::Ordering::Equal)
+        });
+        if exclusive_wins {
+            m.insert(bound.into(), value);
+            m.insert(exclusive.into(), json!(true));
+        }
+    }
     // A tuple: `prefixItems` is Draft 4's array form of `items`.
     if let Some(Value::Array(prefix)) = m.remove("prefixItems") {
         m.remove("items");
@@ -451,7 +471,8 @@ mod tests {
                 "a": {"const": 1},
                 "b": {"$ref": "#/x", "minLength": 2},
                 "c": {"type": "string"},
-                "t": {"type": "array", "prefixItems": [{"type": "integer"}], "items": false}
+                "t": {"type": "array", "prefixItems": [{"type": "integer"}], "items": false},
+                "p": {"type": "number", "exclusiveMinimum": 0, "minimum": -1, "exclusiveMaximum": 9, "maximum": 5}
             }
         });
         normalize_schema(&mut s, 0);
@@ -461,5 +482,9 @@ mod tests {
         assert_eq!(s["required"], json!(["a", "b"]));
         assert!(s["properties"].get("c").is_none());
         assert_eq!(s["additionalProperties"], json!(false));
+        assert_eq!(
+            s["properties"]["p"],
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 5})
+        );
     }
 }

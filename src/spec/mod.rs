@@ -16,7 +16,7 @@ pub use load::{load, load_str};
 pub use locate::locate;
 pub use model::{
     Dialect, Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
-    Response, SchemaRef, SchemeKind, SecurityScheme, StatusSpec,
+    Response, SchemaRef, SchemeKind, SecurityScheme, StatusSpec, Untested,
 };
 pub use pointer::{escape_token, pointer_from_tokens, unescape_token};
 pub(crate) use resolve::percent_decode;

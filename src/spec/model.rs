@@ -25,9 +25,16 @@ pub struct Document {
     pub dialect: Dialect,
     /// `components.securitySchemes`, in document order.
     pub security_schemes: Vec<SecurityScheme>,
-    /// Parts of the document that are read but not tested (webhooks, unused path items), each a
-    /// sentence with its pointer.
-    pub untested: Vec<String>,
+    /// Parts of the document that are read but not tested (webhooks, unused path items).
+    pub untested: Vec<Untested>,
+}
+
+/// A part of the document conform reads but does not test, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untested {
+    /// Its JSON pointer (without `#`).
+    pub pointer: String,
+    pub message: String,
 }
 
 /// How the schemas of a document are written.

@@ -11,7 +11,7 @@ use super::error::{SpecError, SpecErrorKind};
 use super::locate::locate;
 use super::model::{
     Dialect, Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
-    Response, SchemaRef, StatusSpec,
+    Response, SchemaRef, StatusSpec, Untested,
 };
 use super::pointer::{escape_token, pointer_from_tokens};
 use super::resolve::deref;
@@ -127,7 +127,7 @@ pub(crate) fn build(
 }
 
 /// Webhooks and path items nothing uses: read, named, not tested.
-fn untested(raw: &Value, used: &[String]) -> Vec<String> {
+fn untested(raw: &Value, used: &[String]) -> Vec<Untested> {
     let mut out = Vec::new();
     if let Some(Value::Object(hooks)) = raw.get("webhooks") {
         for (name, item) in hooks {
@@ -136,20 +136,25 @@ fn untested(raw: &Value, used: &[String]) -> Vec<String> {
                 .filter(|m| item.get(m.key()).is_some())
                 .map(|m| m.as_str())
                 .collect();
-            out.push(format!(
-                "webhook `{name}` ({}) at #{}: webhooks are calls the server makes, not tested",
-                methods.join(", "),
-                pointer_from_tokens(["webhooks", name.as_str()])
-            ));
+            out.push(Untested {
+                pointer: pointer_from_tokens(["webhooks", name.as_str()]),
+                message: format!(
+                    "webhook `{name}` ({}) is a call the server makes: read, not tested",
+                    methods.join(", ")
+                ),
+            });
         }
     }
     if let Some(Value::Object(items)) = raw.pointer("/components/pathItems") {
         for name in items.keys() {
             let at = pointer_from_tokens(["components", "pathItems", name.as_str()]);
             if !used.contains(&at) {
-                out.push(format!(
-                    "path item `{name}` at #{at} is used by no path (only by webhooks or callbacks): not tested"
-                ));
+                out.push(Untested {
+                    pointer: at,
+                    message: format!(
+                        "path item `{name}` is used by no path (only by webhooks or callbacks): read, not tested"
+                    ),
+                });
             }
         }
     }
