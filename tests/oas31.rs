@@ -2,6 +2,8 @@
 //! generated valid and invalid by the shared generators (checked against jsonschema's 2020-12
 //! draft), the Auth0 3.1 document plans its 75 cases, and 3.2 loads only within 3.1.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use conform::generate::{invalid, invalid_textual, try_valid};
@@ -214,4 +216,43 @@ fn openapi_3_2_loads_within_3_1_and_is_refused_beyond() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("jsonSchemaDialect"), "{err}");
+}
+
+#[test]
+fn auth0_3_1_runs_against_the_reference_server_with_its_suite() {
+    let run = common::conform(
+        "oas31-auth0",
+        &[
+            "run",
+            "--spec",
+            "spec/auth0-authentication-api-3.1.json",
+            "--suite",
+            "suites/reference-3.1.toml",
+            "--examples",
+            "2",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 75);
+    let with = |outcome: &str| cases.iter().filter(|c| c["outcome"] == outcome).count();
+    assert_eq!(with("failed"), 0, "{report}");
+    assert!(with("passed") >= 60, "only {} passed", with("passed"));
+    // The 401 cases of bearerAuth operations come from the security scheme alone: the suite
+    // has no entry for them.
+    let suite = std::fs::read_to_string(root().join("suites/reference-3.1.toml")).unwrap();
+    for id in [
+        "getUserInfo/401",
+        "listMfaAuthenticators/401",
+        "deleteMfaAuthenticator/401",
+        "associateMfaAuthenticator/401",
+    ] {
+        assert!(
+            !suite.contains(&format!("[cases.\"{id}\"]")),
+            "{id} has a suite entry"
+        );
+        let case = cases.iter().find(|c| c["id"] == id).expect(id);
+        assert_eq!(case["outcome"], "passed", "{case}");
+    }
 }
