@@ -128,3 +128,20 @@ fn a_3_1_document_over_two_files_generates_from_the_other_file() {
         "{converted}"
     );
 }
+
+#[test]
+fn a_problem_found_later_in_another_file_is_reported_in_that_file() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("multifile-remap");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("params.yaml"),
+        "Id:\n  name: id\n  in: body\n  schema: {type: integer}\n",
+    )
+    .unwrap();
+    let root = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - $ref: './params.yaml#/Id'\n      responses:\n        '204': {description: ok}\n";
+    let err = load_str(&dir.join("root.yaml"), root).unwrap_err();
+    assert!(err.file.ends_with("params.yaml"), "{err}");
+    assert_eq!(err.pointer.as_deref(), Some("/Id/in"), "{err}");
+    assert_eq!(err.location, Some((3, 3)), "{err}");
+}
