@@ -1,4 +1,5 @@
-//! The OpenAPI 3.0 document: loaded, checked, and turned into our own model of operations.
+//! The OpenAPI document (3.0, or 3.1 and 3.2 within 3.1; one file or several): loaded, checked,
+//! and turned into our own model of operations.
 
 mod bundle;
 mod error;
