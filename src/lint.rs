@@ -81,6 +81,11 @@ pub fn lint(doc: &Document, schemas: &SchemaSet) -> Vec<Warning> {
             }
         }
     }
+    // OpenAPI 3.1 webhooks and unused path items: read, not tested, and said so.
+    warnings.extend(doc.untested.iter().map(|u| Warning {
+        pointer: u.pointer.clone(),
+        message: u.message.clone(),
+    }));
     warnings.extend(schemas.warnings().into_iter().map(|w| Warning {
         pointer: w.pointer,
         message: w.message,

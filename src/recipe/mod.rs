@@ -4,6 +4,7 @@
 //! case's class, what the generators can build and what the suite supplies, and either names the
 //! [`Shape`] of the requests to send or says why no request can provoke the status.
 
+mod auth;
 mod build;
 
 pub use build::{
@@ -297,9 +298,16 @@ impl RecipeBook {
         let (shape, _) = self.shape(op, case)?;
         let settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
         let mut inputs = self.inputs(op, case);
+        let security = auth::security(&self.doc, self.suite.as_deref(), op);
         if case.recipe == Recipe::Unauthenticated && !self.has_case_inputs(case) {
-            // The generic 401: the credentials the suite names are left out of the request.
+            // The generic 401: the credentials the suite names, and those the operation's
+            // security schemes need, are left out of the request.
             inputs.omit.extend(self.credential_inputs(op));
+            if let auth::Security::Needs(creds) = &security {
+                auth::remove(&mut inputs, creds);
+            }
+        } else if let auth::Security::Needs(creds) = &security {
+            auth::add(&mut inputs, creds)?;
         }
         Ok(CaseRecipe {
             shape,
@@ -374,10 +382,18 @@ impl RecipeBook {
             }
             Recipe::Unauthenticated => {
                 plan()?;
-                if own_inputs || !self.credential_inputs(op).is_empty() {
+                let security = auth::security(&self.doc, self.suite.as_deref(), op);
+                if own_inputs
+                    || !self.credential_inputs(op).is_empty()
+                    || matches!(security, auth::Security::Needs(_))
+                {
                     Shape::Minimal
                 } else {
-                    return Err("no credentials to remove or spoil: the document declares no security for this operation and no suite names its credential inputs".into());
+                    return Err(match security {
+                        auth::Security::Optional => "no credentials to remove or spoil: the operation's security allows anonymous requests (an empty requirement {})".into(),
+                        auth::Security::Unusable(why) => format!("no credentials to remove or spoil: {why}"),
+                        _ => "no credentials to remove or spoil: the document declares no security for this operation and no suite names its credential inputs".into(),
+                    });
                 }
             }
             Recipe::Forbidden => {

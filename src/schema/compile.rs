@@ -10,8 +10,9 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::{Value, json};
 
 use super::convert::{Converter, DISPATCH_ENUM_KEY, DISPATCH_KEY, POINTER_KEY, strip_annotations};
+use super::draft2020;
 use super::types::{Direction, SchemaError, SchemaViolation, SpecWarning};
-use crate::spec::{Document, SchemaRef, percent_decode, unescape_token};
+use crate::spec::{Dialect, Document, SchemaRef, percent_decode, unescape_token};
 
 /// Messages longer than this are cut: an error that quotes a whole instance helps nobody.
 const MAX_MESSAGE: usize = 400;
@@ -21,6 +22,10 @@ type Key = (String, Direction);
 /// Every schema of one document, converted and compiled on first use and cached.
 pub struct SchemaSet {
     raw: Arc<Value>,
+    dialect: Dialect,
+    /// What the converter (and so the generators) reads: `raw` for 3.0; for 2020-12 a copy
+    /// rewritten into 3.0 shapes, with every schema at the same pointer.
+    generation_root: Arc<Value>,
     state: Mutex<State>,
 }
 
@@ -34,8 +39,14 @@ struct State {
 
 impl SchemaSet {
     pub fn new(doc: &Document) -> Self {
+        let generation_root = match doc.dialect {
+            Dialect::OpenApi30 => Arc::clone(&doc.raw),
+            Dialect::Draft202012 => Arc::new(draft2020::normalize_document(&doc.raw)),
+        };
         SchemaSet {
             raw: Arc::clone(&doc.raw),
+            dialect: doc.dialect,
+            generation_root,
             state: Mutex::new(State {
                 request: Converter::new(Direction::Request),
                 response: Converter::new(Direction::Response),
@@ -69,7 +80,7 @@ impl SchemaSet {
             Direction::Request => &mut state.request,
             Direction::Response => &mut state.response,
         };
-        let result = converter.convert(&self.raw, &schema.pointer);
+        let result = converter.convert(&self.generation_root, &schema.pointer);
         let found: Vec<SpecWarning> = converter.warnings.drain(..).collect();
         state.warnings.extend(found);
         if keep {
@@ -93,11 +104,15 @@ impl SchemaSet {
             if let Some(done) = state.compiled.get(&key) {
                 return done.clone();
             }
-            self.annotated(&mut state, schema, dir, false)
+            match self.dialect {
+                Dialect::OpenApi30 => self.annotated(&mut state, schema, dir, false),
+                Dialect::Draft202012 => draft2020::bundle(&self.raw, &schema.pointer, dir),
+            }
         };
         // Building can take a while (Stripe-sized closures): not under the lock, so other
         // threads compile their schemas meanwhile.
-        let built = annotated.and_then(|annotated| build_checked(annotated, &schema.pointer));
+        let built =
+            annotated.and_then(|annotated| build_checked(self.dialect, annotated, &schema.pointer));
         let mut state = self.lock();
         if let Some(done) = state.compiled.get(&key) {
             return done.clone();
@@ -117,12 +132,15 @@ impl SchemaSet {
     /// The pointer a bare `$ref` chain ends at (OpenAPI 3.0 ignores a `$ref`'s siblings).
     fn canonical(&self, schema: &SchemaRef) -> SchemaRef {
         let mut pointer = schema.pointer.clone();
+        let dialect = self.dialect;
         for _ in 0..64 {
             let next = self
                 .raw
                 .pointer(&pointer)
                 // `nullable` next to a `$ref` changes the schema: not a bare ref.
                 .filter(|node| node.get("nullable") != Some(&Value::Bool(true)))
+                // In 2020-12 every sibling of `$ref` counts.
+                .filter(|node| dialect == Dialect::OpenApi30 || only_ref(node))
                 .and_then(|node| node.get("$ref"))
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix('#'))
@@ -151,19 +169,37 @@ impl SchemaSet {
     }
 }
 
-fn build(schema: &Value) -> Result<Validator, ValidationError<'static>> {
-    jsonschema::draft4::options()
-        .should_validate_formats(true)
-        .build(schema)
+/// Does a 2020-12 node hold nothing but a `$ref` and annotations?
+fn only_ref(node: &Value) -> bool {
+    node.as_object().is_some_and(|m| {
+        m.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "$ref" | "description" | "summary" | "title" | "examples" | "example" | "$comment"
+            )
+        })
+    })
+}
+
+fn build(dialect: Dialect, schema: &Value) -> Result<Validator, ValidationError<'static>> {
+    match dialect {
+        Dialect::OpenApi30 => jsonschema::draft4::options()
+            .should_validate_formats(true)
+            .build(schema),
+        Dialect::Draft202012 => jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(schema),
+    }
 }
 
 /// Compiles once to find patterns the regex engine refuses (documents use other dialects):
 /// those are dropped with a warning rather than making the whole schema unusable.
 fn build_checked(
+    dialect: Dialect,
     mut annotated: Value,
     pointer: &str,
 ) -> Result<(Validator, Value, Vec<SpecWarning>), SchemaError> {
-    let first = match build(&annotated) {
+    let first = match build(dialect, &annotated) {
         Ok(validator) => return Ok((validator, annotated, Vec::new())),
         Err(e) => e.to_string(),
     };
@@ -177,7 +213,7 @@ fn build_checked(
         // Not a pattern problem: report the compiler's own words.
         return Err(compile_error(first));
     }
-    let validator = build(&annotated).map_err(|e| compile_error(e.to_string()))?;
+    let validator = build(dialect, &annotated).map_err(|e| compile_error(e.to_string()))?;
     Ok((validator, annotated, dropped))
 }
 
@@ -185,7 +221,7 @@ fn drop_bad_patterns(value: &mut Value, dropped: &mut Vec<SpecWarning>) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(pattern)) = map.get("pattern")
-                && build(&json!({ "pattern": pattern })).is_err()
+                && build(Dialect::OpenApi30, &json!({ "pattern": pattern })).is_err()
             {
                 let at = map
                     .get(POINTER_KEY)

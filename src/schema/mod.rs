@@ -1,7 +1,9 @@
-//! OpenAPI 3.0 Schema Objects converted to JSON Schema (Draft 4) and compiled once.
+//! OpenAPI 3.0 Schema Objects converted to JSON Schema (Draft 4), or OpenAPI 3.1 schemas as
+//! JSON Schema 2020-12, compiled once.
 
 mod compile;
 mod convert;
+mod draft2020;
 mod types;
 
 pub(crate) use crate::spec::percent_decode;

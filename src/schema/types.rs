@@ -41,6 +41,6 @@ pub enum SchemaError {
     NotFound(String),
     #[error("schema at {pointer} nests deeper than {limit} levels")]
     TooDeep { pointer: String, limit: usize },
-    #[error("schema at {pointer} does not compile as JSON Schema Draft 4: {message}")]
+    #[error("schema at {pointer} does not compile as JSON Schema: {message}")]
     Compile { pointer: String, message: String },
 }

@@ -25,14 +25,16 @@ pub enum SpecErrorKind {
     Syntax(String),
     #[error("not an OpenAPI 3.0 document: {0}")]
     NotOpenApi3(String),
-    #[error(
-        "$ref '{0}' points to another file or a URL; conform reads one self-contained document and fetches nothing"
-    )]
+    #[error("$ref '{0}' points to a URL; conform reads local files only and fetches nothing")]
     ExternalRef(String),
+    #[error("$ref names the file {0}, which cannot be read: {1}")]
+    Unreadable(String, String),
     #[error("$ref '{0}' points to nothing in this document")]
     UnknownRef(String),
     #[error("cyclic $ref chain: {}", .0.join(" -> "))]
     CyclicRef(Vec<String>),
+    #[error("not supported: {0}")]
+    Unsupported(String),
     #[error("invalid OpenAPI document: {0}")]
     Invalid(String),
 }

@@ -16,6 +16,7 @@ use super::model::{
 };
 use super::pointer::{escape_token, pointer_from_tokens};
 use super::resolve::{check_refs, deref};
+use super::{bundle, security, v31};
 
 /// Loads the document at `path`.
 pub fn load(path: &Path) -> Result<Document, SpecError> {
@@ -27,9 +28,23 @@ pub fn load(path: &Path) -> Result<Document, SpecError> {
 /// Loads a document from text; `path` is used for messages only.
 pub fn load_str(path: &Path, source: &str) -> Result<Document, SpecError> {
     let loader = Loader { path, source };
-    let raw = loader.parse()?;
-    loader.check_version(&raw)?;
+    let mut raw = loader.parse()?;
+    let version = v31::version(&raw);
+    if version.is_none() {
+        loader.check_version(&raw)?;
+    }
+    // Other files the document refers to join it first; errors found in them later are
+    // pointed back at them.
+    let parse = |path: &Path, source: &str| Loader { path, source }.parse();
+    let files = bundle::bundle(path, source, &mut raw, &parse)?;
+    checked(&loader, raw, version).map_err(|e| files.remap(e))
+}
+
+fn checked(loader: &Loader, raw: Value, version: Option<String>) -> Result<Document, SpecError> {
     check_refs(&raw).map_err(|(pointer, kind)| loader.error_at(kind, &pointer))?;
+    if let Some(version) = version {
+        return v31::build(loader.path, loader.source, raw, &version);
+    }
     let typed: OpenAPI = loader
         .typed(&raw, "")
         .map_err(|coarse| loader.narrow(&raw, coarse))?;
@@ -125,11 +140,7 @@ impl Loader<'_> {
         if version == "3.0" || version.starts_with("3.0.") {
             return Ok(());
         }
-        let what = if version.starts_with("3.1") {
-            format!("it is OpenAPI {version}; conform reads OpenAPI 3.0.x")
-        } else {
-            format!("`openapi: {version}` is not a 3.0.x version")
-        };
+        let what = format!("`openapi: {version}` is not a 3.0.x, 3.1.x or 3.2.x version");
         Err(self.error_at(SpecErrorKind::NotOpenApi3(what), "/openapi"))
     }
 
@@ -369,7 +380,12 @@ impl Loader<'_> {
                 });
             }
         }
+        let security_schemes =
+            security::schemes(&raw).map_err(|(p, kind)| self.error_at(kind, &p))?;
         Ok(Document {
+            dialect: super::model::Dialect::OpenApi30,
+            security_schemes,
+            untested: Vec::new(),
             source: self.path.to_path_buf(),
             openapi: typed.openapi.clone(),
             title: typed.info.title.clone(),

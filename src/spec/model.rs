@@ -21,6 +21,56 @@ pub struct Document {
     pub version: String,
     /// Operations in document order (path order, then method order get, put, post, ...).
     pub operations: Vec<Operation>,
+    /// The schema dialect: OpenAPI 3.0 Schema Objects, or JSON Schema 2020-12 (OpenAPI 3.1).
+    pub dialect: Dialect,
+    /// `components.securitySchemes`, in document order.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// Parts of the document that are read but not tested (webhooks, unused path items).
+    pub untested: Vec<Untested>,
+}
+
+/// A part of the document conform reads but does not test, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untested {
+    /// Its JSON pointer (without `#`).
+    pub pointer: String,
+    pub message: String,
+}
+
+/// How the schemas of a document are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Dialect {
+    /// OpenAPI 3.0 Schema Objects (validated as JSON Schema Draft 4 after conversion).
+    #[default]
+    OpenApi30,
+    /// JSON Schema 2020-12 with the OpenAPI 3.1 vocabulary.
+    Draft202012,
+}
+
+/// A security scheme a document declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// Its key under `components.securitySchemes`.
+    pub name: String,
+    pub kind: SchemeKind,
+    pub pointer: String,
+}
+
+/// What a security scheme puts on a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// `Authorization: Bearer <token>` (`http` + `bearer`, and `oauth2`/`openIdConnect`, whose
+    /// tokens travel the same way).
+    Bearer,
+    /// `Authorization: Basic <base64(user:password)>`.
+    Basic,
+    /// An API key in a header, query parameter or cookie.
+    ApiKey {
+        location: ParamLocation,
+        name: String,
+    },
+    /// Anything else (`mutualTLS`, other `http` schemes): conform cannot send it.
+    Unsupported(String),
 }
 
 impl Document {

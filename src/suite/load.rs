@@ -131,6 +131,57 @@ pub fn load_str(
             file.suite.target = Some(expanded);
         }
     }
+    // Credentials of security schemes: `${ENV}` read now (a missing one stops the run like a
+    // fixture's); `${fixtures.X}`/`${flows.F.V}` stay for the run. Every literal is secret.
+    for (scheme, auth) in file.auth.iter_mut() {
+        for value in [
+            &mut auth.value,
+            &mut auth.token,
+            &mut auth.username,
+            &mut auth.password,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut lookup = |var: &str| {
+                if var.contains('.') {
+                    return Ok(Value::String(format!("${{{var}}}")));
+                }
+                match env(var) {
+                    Some(v) => Ok(Value::String(v)),
+                    None => {
+                        missing.push((var.to_string(), format!("auth.{scheme}")));
+                        Ok(Value::String(String::new()))
+                    }
+                }
+            };
+            if let Ok(Value::String(expanded)) = super::template::expand(value, &mut lookup) {
+                *value = expanded;
+            }
+            if !value.contains("${") && !value.is_empty() {
+                secrets.push(value.clone());
+            }
+        }
+        if let (Some(user), Some(password)) = (&auth.username, &auth.password) {
+            // A user name is not secret; the encoded pair is (as the Authorization header
+            // carries it).
+            secrets.retain(|s| s != user);
+            let mut from_fixtures = |name: &str| {
+                name.strip_prefix("fixtures.")
+                    .and_then(|f| fixtures.get(f))
+                    .cloned()
+                    .ok_or_else(|| format!("`${{{name}}}` is not a fixture"))
+            };
+            let user = super::template::expand(user, &mut from_fixtures);
+            let password = super::template::expand(password, &mut from_fixtures);
+            if let (Ok(Value::String(user)), Ok(Value::String(password))) = (user, password) {
+                use base64::Engine;
+                secrets.push(
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
+                );
+            }
+        }
+    }
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()

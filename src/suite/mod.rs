@@ -9,8 +9,8 @@ mod totp;
 
 pub use load::{Suite, SuiteError, load, load_str};
 pub use model::{
-    CaseSettings, DetailedFixture, Fixture, Flow, Inputs, OperationSettings, Patch, RecipeSettings,
-    Step, SuiteFile, SuiteHeader,
+    AuthSettings, CaseSettings, DetailedFixture, Fixture, Flow, Inputs, OperationSettings, Patch,
+    RecipeSettings, Step, SuiteFile, SuiteHeader,
 };
 pub use template::{expand, expand_toml, references};
 pub use totp::{totp_at, totp_now};

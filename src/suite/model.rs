@@ -29,6 +29,27 @@ pub struct SuiteFile {
     /// Changes to the document before planning, each with a reason.
     #[serde(default)]
     pub patches: Vec<Patch>,
+    /// Credentials by security scheme name (`[auth.bearerAuth] value = "${flows.user.access_token}"`):
+    /// sent on every case whose operation needs the scheme, left out of its 401 case.
+    #[serde(default)]
+    pub auth: IndexMap<String, AuthSettings>,
+}
+
+/// The credentials of one security scheme; every value is secret and may be a template
+/// (`${ENV}`, `${fixtures.X}`, `${flows.F.V}`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The token (bearer, oauth2, openIdConnect), the API key, or `user:password` (basic).
+    pub value: Option<String>,
+    /// Same as `value`, for tokens.
+    pub token: Option<String>,
+    /// Basic: the user name and password.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The flow that fetches the token: without `value`/`token`, the token is
+    /// `${flows.<flow>.access_token}`.
+    pub flow: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
