@@ -46,7 +46,16 @@ pub fn document(
     suite: Option<&Path>,
     default_suite: bool,
 ) -> Result<Resolved, CliError> {
-    let suite = load_suite(suite, default_suite)?;
+    // For the embedded target, a named document gets the suite in suites/ written for it.
+    let matching = match (suite, spec, default_suite) {
+        (None, Some(spec), true) => suite_for(spec),
+        _ => None,
+    };
+    let suite = match (&matching, spec) {
+        (Some(path), _) => load_suite(Some(path), false)?,
+        (None, Some(_)) => load_suite(suite, false)?,
+        (None, None) => load_suite(suite, default_suite)?,
+    };
     let spec = spec
         .map(Path::to_path_buf)
         .or_else(|| suite_spec(suite.as_deref()));
@@ -87,6 +96,32 @@ fn load_suite(explicit: Option<&Path>, default: bool) -> Result<Option<Arc<Suite
         })?,
     };
     Ok(Some(Arc::new(suite)))
+}
+
+/// The suite under `suites/` whose `[suite] spec` is `spec`, if one is.
+fn suite_for(spec: &Path) -> Option<PathBuf> {
+    let wanted = std::fs::canonicalize(spec).ok()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir("suites")
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    entries.sort();
+    entries.into_iter().find(|path| {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return false;
+        };
+        let Ok(value) = text.parse::<toml::Table>() else {
+            return false;
+        };
+        let named = value
+            .get("suite")
+            .and_then(|s| s.get("spec"))
+            .and_then(|s| s.as_str());
+        let base = path.parent().unwrap_or(Path::new("."));
+        named.and_then(|n| std::fs::canonicalize(base.join(n)).ok()) == Some(wanted.clone())
+    })
 }
 
 /// The document a suite names, relative to the suite file.
@@ -141,7 +176,7 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
     let resolved = document(
         args.spec.spec.as_deref(),
         args.suite.as_deref(),
-        base_url.is_none() && args.spec.spec.is_none(),
+        base_url.is_none(),
     )?;
     let header = resolved.suite.as_ref().map(|s| s.file.suite.clone());
     let target = match (&base_url, header.as_ref().and_then(|h| h.target.as_deref())) {
@@ -407,6 +442,24 @@ mod tests {
                 Ok(_) => panic!("{args:?} was accepted"),
             }
         }
+    }
+
+    #[test]
+    fn a_named_document_gets_the_suite_written_for_it() {
+        let config = in_repo(|| {
+            run(&run_args(&[
+                "--spec",
+                "spec/auth0-authentication-api-3.1.json",
+            ]))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let suite = config.resolved.suite.expect("a suite");
+        assert!(
+            suite.path.ends_with("reference-3.1.toml"),
+            "{}",
+            suite.path.display()
+        );
+        assert_eq!(config.target, Target::Embedded);
     }
 
     #[test]
