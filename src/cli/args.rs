@@ -32,6 +32,31 @@ pub enum Command {
     Serve(ServeArgs),
     /// List the document's problems conform works around (spec warnings).
     Lint(LintArgs),
+    /// Work with written reports: `conform report merge DIR...` makes one report of shards.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the reports of `--partition` shards (their conform.json) into one JUnit, JSON,
+    /// HTML, Markdown summary and HAR; refuses shards of different documents, suites or seeds.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' report directories (or their conform.json files).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged reports go (created if missing).
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub report_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -144,7 +169,8 @@ pub struct RunArgs {
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,
-    /// Where JUnit XML and JSON reports go (created if missing).
+    /// Where the reports go (created if missing): junit.xml, conform.json, conform.html,
+    /// summary.md and exchanges.har.
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub report_dir: PathBuf,
     /// Seed for generated requests; the same seed sends the same requests. Default: random,
@@ -154,6 +180,9 @@ pub struct RunArgs {
     /// Seconds before a request is given up (a harness error, not a failure).
     #[arg(long, default_value_t = DEFAULT_TIMEOUT, value_name = "SECS")]
     pub timeout: f64,
+    /// List every ignored case in the console (default: one line per reason, with a count).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// libtest's flags: FILTER, --exact, --skip, --ignored, --include-ignored, --test-threads,
     /// --list, --format, ...
     #[command(flatten)]
