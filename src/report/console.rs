@@ -244,9 +244,9 @@ impl<W: Write> Console<W> {
                 writeln!(self.out, "    (--verbose lists them)")?;
             }
         }
-        let failing: Vec<CaseResult> = self
-            .troubled
-            .iter()
+        // In a stable order, not the order cases happened to finish in.
+        let failing: Vec<CaseResult> = super::ordered(&self.troubled)
+            .into_iter()
             .filter(|r| matches!(r.outcome, Outcome::Failed { .. } | Outcome::Error { .. }))
             .cloned()
             .collect();

@@ -15,7 +15,8 @@ struct JsonReport<'a> {
     duration: f64,
     totals: &'a Totals,
     warnings: &'a [String],
-    cases: &'a [CaseResult],
+    /// In a stable order (operation, status), whatever order they finished in.
+    cases: Vec<&'a CaseResult>,
 }
 
 /// The run as pretty JSON, secrets masked.
@@ -28,7 +29,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
         duration: report.duration.as_secs_f64(),
         totals: report.totals,
         warnings: report.warnings,
-        cases: report.results,
+        cases: super::ordered(report.results),
     };
     let text =
         serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -23,6 +23,9 @@ pub fn render(report: &super::RunReport<'_>) -> String {
         ..
     } = report;
     let clean = |s: &str| escape(&sanitize(&redactor.redact(s)));
+    // Element text goes in CDATA: readers that drop entity references from text (junit-parser
+    // does) still see every `&`, `<` and quote; `sanitize` has broken any `]]>`.
+    let cdata = |s: &str| format!("<![CDATA[{}]]>", sanitize(&redactor.redact(s)));
     // The document's text, to find the line each response is documented on; a built-in copy
     // with no file leaves the lines out.
     let source = std::fs::read_to_string(&info.spec).ok();
@@ -143,7 +146,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
                         ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
                         clean(kind),
                         clean(&message),
-                        clean(&failure_body(result, &checks)),
+                        cdata(&failure_body(result, &checks)),
                     );
                 }
                 Outcome::Error { message } => {
@@ -151,7 +154,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
                         xml,
                         ">\n      <error type=\"harness\" message=\"{}\">{}</error>\n    </testcase>\n",
                         clean(message),
-                        clean(&result.details()),
+                        cdata(&result.details()),
                     );
                 }
                 other => {
@@ -159,7 +162,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
                         Outcome::Ignored { .. } => String::new(),
                         _ => format!(
                             "\n      <system-out>{}</system-out>",
-                            clean(&result.details())
+                            cdata(&result.details())
                         ),
                     };
                     let _ = write!(
