@@ -622,3 +622,80 @@ fn three_shards_merged_are_one_run() {
     assert_eq!(twice.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("the same shard twice"));
 }
+
+/// Report text with what changes from run to run made fixed: times, dates, ports.
+fn normalise(text: &str) -> String {
+    let rules: &[(&str, &str)] = &[
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIMESTAMP"),
+        (
+            r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT",
+            "HTTP-DATE",
+        ),
+        (r#"time="[0-9.]+""#, r#"time="T""#),
+        (
+            r#""(duration|elapsed|time|wait|started_unix)": [0-9.e-]+"#,
+            r#""$1": 0"#,
+        ),
+        (r"finished in [0-9.]+s", "finished in Ts"),
+        (r"<dd>[0-9.]+ s</dd>", "<dd>T s</dd>"),
+        (r", [0-9.]+ s\n", ", T s\n"),
+        // Rate-limit headers count down and reset on the clock.
+        (
+            r#"("(?:x-ratelimit-remaining|x-ratelimit-reset|retry-after)",\s*(?:"value": )?)"\d+""#,
+            r#"$1"N""#,
+        ),
+    ];
+    let mut out = text.to_string();
+    for (pattern, replacement) in rules {
+        out = Regex::new(pattern)
+            .unwrap()
+            .replace_all(&out, *replacement)
+            .into_owned();
+    }
+    out
+}
+
+#[test]
+fn report_formats_match_their_snapshots() {
+    // A small run with failures of three checks (content_type, body_schema, allow) and passes;
+    // the rest of the plan filtered out. A change to any report's format fails here with a diff.
+    let run = {
+        let _turn = common::FULL_RUN.lock().unwrap_or_else(|e| e.into_inner());
+        let server = common::server(&[
+            Fault::MissingAllowHeader,
+            Fault::ErrorFieldWrongType,
+            Fault::WrongContentType,
+        ]);
+        common::conform(
+            "reports-snapshots",
+            &[
+                "run",
+                "--suite",
+                "suites/reference.toml",
+                "--base-url",
+                &server.base_url,
+                "--seed",
+                "3",
+                "--skip",
+                "/429",
+                "userinfo/",
+            ],
+        )
+    };
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // The console's closing sections (case lines come in the order cases finish).
+    let closing = &run.stdout[run.stdout.find("\nfailures:\n").expect("failures section")..];
+    // The report directory is wherever this checkout's target dir is.
+    let closing = closing.replace(&run.report_dir.display().to_string(), "REPORT_DIR");
+    insta::assert_snapshot!("console_summary", normalise(&closing));
+    for (name, file) in [
+        ("junit", "junit.xml"),
+        ("json", "conform.json"),
+        ("markdown", "summary.md"),
+        ("html", "conform.html"),
+        ("har", "exchanges.har"),
+    ] {
+        insta::assert_snapshot!(name, normalise(&read(&run.report_dir, file)));
+    }
+}
