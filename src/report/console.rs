@@ -52,9 +52,10 @@ struct Progress {
     shown: bool,
 }
 
-/// Whether a progress line belongs on stdout: a terminal, not CI, and not JSON events.
+/// Whether a progress line belongs on stdout: a terminal, not CI, and one line per case (terse
+/// output shares its line with the progress line; JSON events are for programs).
 pub fn progress_wanted(format: ConsoleFormat) -> bool {
-    format != ConsoleFormat::Json
+    format == ConsoleFormat::Pretty
         && std::env::var_os("CI").is_none()
         && std::io::stdout().is_terminal()
 }

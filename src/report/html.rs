@@ -80,6 +80,7 @@ section.group{border-left:4px solid var(--failed);padding-left:10px;margin:.8em 
 details{margin:.3em 0}summary{cursor:pointer}\
 .case{margin:.4em 0 .8em}.muted{color:var(--muted)}\
 @media print{body{max-width:none;padding:0}details>summary{list-style:none}\
+details::details-content{content-visibility:visible;display:block}\
 .scroll{overflow:visible}pre{white-space:pre-wrap}a{color:inherit}\
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
