@@ -360,6 +360,11 @@ impl<W: Write> Reporter for Console<W> {
                     }
                 }
                 if let Some(progress) = &mut self.progress {
+                    // Cases the filters left out are not work: they shrink the total.
+                    if matches!(result.outcome, Outcome::FilteredOut) {
+                        progress.planned = progress.planned.saturating_sub(1);
+                        return Ok(());
+                    }
                     progress.done += 1;
                     progress.requests += result.requests;
                     if matches!(
