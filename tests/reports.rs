@@ -699,3 +699,25 @@ fn report_formats_match_their_snapshots() {
         insta::assert_snapshot!(name, normalise(&read(&run.report_dir, file)));
     }
 }
+
+#[test]
+fn merge_refuses_what_is_not_a_report_with_a_clear_error() {
+    let dir = common::report_dir("merge-bad-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("conform.json"), "{\"run\": 1}").unwrap();
+    for (arg, expected) in [
+        (dir.display().to_string(), "is not a conform JSON report"),
+        ("no/such/dir".to_string(), "could not read no/such/dir"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_conform"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["report", "merge", &arg, "--report-dir"])
+            .arg(dir.join("out"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
