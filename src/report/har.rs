@@ -116,7 +116,11 @@ fn entry(
         "request": request,
         "response": {
             "status": resp.status,
-            "statusText": "",
+            // The standard reason phrase: conform keeps no status line, and devtools show this.
+            "statusText": reqwest::StatusCode::from_u16(resp.status)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or(""),
             "httpVersion": "HTTP/1.1",
             "cookies": [],
             "headers": pairs(&resp.headers, redactor),
