@@ -25,6 +25,12 @@ pub struct RunInfo {
     pub patches: Vec<String>,
     /// Whether every case must reach its status (`[suite] strict`).
     pub strict: bool,
+    /// The suite file, as the user named it (none: the built-in reference suite or no suite).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    /// The shard this run is (`count:1/3`), when `--partition` split the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// How a case ended.

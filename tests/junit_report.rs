@@ -1,6 +1,7 @@
 //! The JUnit file of a real run, read back by a real JUnit parser: one `<testcase>` per selected
 //! case, contract violations as `<failure>`, harness errors as `<error>`, ignored cases as
-//! `<skipped>` with their reason, and the seed and document as properties.
+//! `<skipped>` with their reason, and the seed and document as properties. The detail of the
+//! failure body, `file`/`line` and the XSD are tested in `tests/reports.rs`.
 
 mod common;
 
@@ -47,6 +48,7 @@ fn junit_splits_failures_errors_and_skips() {
     let by_outcome = |o: &str| cases.iter().filter(|c| c["outcome"] == o).count();
     assert_eq!(failures, by_outcome("failed"));
     assert_eq!(errors, by_outcome("error"));
+    // Skipped in JUnit: everything that neither passed, failed nor errored.
     assert_eq!(
         skipped,
         by_outcome("ignored")
@@ -63,7 +65,10 @@ fn junit_splits_failures_errors_and_skips() {
 
     let userinfo_405 = all
         .iter()
-        .find(|c| c.classname.as_deref() == Some("userinfo") && c.name.ends_with("→ 405"))
+        .find(|c| {
+            c.classname.as_deref() == Some("userinfo")
+                && c.original_name.starts_with("userinfo/405 ")
+        })
         .expect("userinfo 405 case");
     match &userinfo_405.status {
         TestStatus::Error(e) => assert!(e.message.contains("timed out"), "{}", e.message),
@@ -71,7 +76,9 @@ fn junit_splits_failures_errors_and_skips() {
     }
     let logout_405 = all
         .iter()
-        .find(|c| c.classname.as_deref() == Some("logout") && c.name.ends_with("→ 405"))
+        .find(|c| {
+            c.classname.as_deref() == Some("logout") && c.original_name.starts_with("logout/405 ")
+        })
         .expect("logout 405 case");
     match &logout_405.status {
         TestStatus::Failure(f) => {
@@ -117,7 +124,8 @@ fn filtered_cases_are_left_out_and_an_empty_selection_exits_4() {
         .iter()
         .flat_map(|s| s.cases.iter().map(|c| c.original_name.as_str()))
         .collect();
-    assert_eq!(names, ["GET /authorize → 405"]);
+    // The case id first: what `--exact` takes.
+    assert_eq!(names, ["authorize/405 (GET /authorize → 405)"]);
 
     let none = common::conform("junit-none", &["run", "--seed", "1", "no-such-case"]);
     assert_eq!(none.code, 4, "{}\n{}", none.stdout, none.stderr);
@@ -200,7 +208,7 @@ fn the_html_report_escapes_everything() {
         "{html}"
     );
     assert!(
-        html.contains("class=\"error\""),
+        html.contains("class=\"cell error\""),
         "the unreachable target is an error: {html}"
     );
     let xml = run.junit();

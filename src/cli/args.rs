@@ -27,11 +27,48 @@ pub enum Command {
     /// List the planned cases, one a line (or as JSON).
     List(ListArgs),
     /// Run the cases against a server and write reports.
+    #[command(
+        long_about = "Run the planned cases against a server (the embedded reference server when \
+                      no --base-url or suite target is given), print one line per case and write \
+                      the reports: junit.xml, conform.json, conform.html, summary.md and \
+                      exchanges.har.",
+        after_help = "Examples:\n  conform run                                  the embedded reference server\n  \
+                      conform run --base-url https://t.eu.auth0.com --suite suites/tenant.toml\n  \
+                      conform run --exact oauth_token/400 --seed 7   rerun one case as printed\n  \
+                      conform run --partition count:1/3            one CI shard of three\n\n\
+                      Exit codes: 0 passed, 1 a case failed, 2 usage, 3 bad document or suite, \
+                      4 no case ran, 5 harness errors only."
+    )]
     Run(Box<RunArgs>),
     /// Serve the reference Auth0 Authentication API on 127.0.0.1 until Ctrl-C.
     Serve(ServeArgs),
     /// List the document's problems conform works around (spec warnings).
     Lint(LintArgs),
+    /// Work with written reports: `conform report merge DIR...` makes one report of shards.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the reports of `--partition` shards (their conform.json) into one JUnit, JSON,
+    /// HTML, Markdown summary and HAR; refuses shards of different documents, suites or seeds.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' report directories (or their conform.json files).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged reports go (created if missing).
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub report_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -144,7 +181,8 @@ pub struct RunArgs {
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,
-    /// Where JUnit XML and JSON reports go (created if missing).
+    /// Where the reports go (created if missing): junit.xml, conform.json, conform.html,
+    /// summary.md and exchanges.har.
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub report_dir: PathBuf,
     /// Seed for generated requests; the same seed sends the same requests. Default: random,
@@ -154,8 +192,57 @@ pub struct RunArgs {
     /// Seconds before a request is given up (a harness error, not a failure).
     #[arg(long, default_value_t = DEFAULT_TIMEOUT, value_name = "SECS")]
     pub timeout: f64,
-    /// libtest's flags: FILTER, --exact, --skip, --ignored, --include-ignored, --test-threads,
-    /// --list, --format, ...
+    /// List every ignored case in the console (default: one line per reason, with a count).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     #[command(flatten)]
-    pub test: libtest_mimic::Arguments,
+    pub test: TestArgs,
+}
+
+/// How the console prints cases as they finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// One line per case.
+    Pretty,
+    /// One character per case.
+    Terse,
+    /// libtest's JSON events on stdout (human lines go to stderr).
+    Json,
+}
+
+/// Selecting and printing cases, with the names and meanings `cargo test` users know.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TestArgs {
+    /// Run only the cases whose id contains FILTER (ids look like `oauth_token/400`).
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Match FILTER against the whole case id instead of a part of it.
+    #[arg(long)]
+    pub exact: bool,
+    /// Leave out the cases whose id contains FILTER (repeatable).
+    #[arg(long, value_name = "FILTER")]
+    pub skip: Vec<String>,
+    /// Run only the cases that are ignored by default (opt-in cases such as rate-limit bursts).
+    #[arg(long)]
+    pub ignored: bool,
+    /// Run the opt-in cases too.
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// Cases run at the same time (default 16; 0 means the default).
+    #[arg(long, value_name = "N")]
+    pub test_threads: Option<usize>,
+    /// List the selected case ids and send nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// How cases are printed as they finish.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "pretty|terse|json",
+        conflicts_with = "quiet"
+    )]
+    pub format: Option<RunFormat>,
+    /// One character per case: the same as --format terse.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }

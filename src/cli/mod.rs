@@ -5,6 +5,7 @@ pub mod args;
 pub mod exit_code;
 mod lint;
 mod list;
+mod report;
 pub mod resolve;
 mod run;
 mod serve;
@@ -51,6 +52,8 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Merge(#[from] conform::report::merge::MergeError),
     #[error("could not write to the console")]
     Console(#[source] std::io::Error),
 }
@@ -61,7 +64,8 @@ impl CliError {
             CliError::Spec(_)
             | CliError::Suite(_)
             | CliError::SuiteValue(_)
-            | CliError::Baseline { .. } => exit_code::BAD_INPUT,
+            | CliError::Baseline { .. }
+            | CliError::Merge(_) => exit_code::BAD_INPUT,
             CliError::Usage(_) => exit_code::USAGE,
             // The reader of the console left (`conform run | head`): as a process killed by
             // SIGPIPE.
@@ -80,5 +84,6 @@ pub fn main_with(cli: Cli) -> Result<u8, CliError> {
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Lint(args) => lint::lint(&args),
+        Command::Report(args) => report::report(&args),
     }
 }

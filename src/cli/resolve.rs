@@ -227,8 +227,8 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
             .unwrap_or(DEFAULT_TEST_THREADS),
     };
     let format = match test.format {
-        Some(libtest_mimic::FormatSetting::Json) => ConsoleFormat::Json,
-        Some(libtest_mimic::FormatSetting::Terse) => ConsoleFormat::Terse,
+        Some(super::args::RunFormat::Json) => ConsoleFormat::Json,
+        Some(super::args::RunFormat::Terse) => ConsoleFormat::Terse,
         _ if test.quiet => ConsoleFormat::Terse,
         _ => ConsoleFormat::Pretty,
     };

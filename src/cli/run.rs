@@ -105,6 +105,8 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             embedded_server: target == Target::Embedded,
             patches: patches.clone(),
             strict,
+            suite: suite.as_ref().map(|s| s.path.display().to_string()),
+            partition: args.partition.map(|p| p.to_string()),
         };
         let redactor = Redactor::new();
         for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
@@ -166,7 +168,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             partition: args.partition,
             unique: Default::default(),
         });
-        let mut console = Console::new(std::io::stdout().lock(), format, redactor.clone());
+        let mut console = Console::new(std::io::stdout().lock(), format, redactor.clone())
+            .verbose(args.verbose)
+            .progress(conform::report::console::progress_wanted(format));
         let mut files = ReportFiles::new(&report_dir, warnings, redactor.clone());
         let totals = {
             let mut reporters: Vec<&mut dyn Reporter> = vec![&mut console, &mut files];

@@ -1,131 +1,239 @@
-//! The JUnit XML reporter: one `<testsuite>` per operation, one `<testcase>` per case;
-//! `<failure>` for contract violations, `<error>` for harness errors, `<skipped>` with the reason.
+//! The JUnit XML reporter: one `<testsuite>` per operation, one `<testcase>` per case, named by
+//! its case id (what `--exact` takes); `<failure>` for contract violations with everything a CI
+//! annotation needs in its body (GitHub's reporters read only that), `<error>` for harness
+//! errors, `<skipped>` with the reason; `file`/`line` point at the documented response.
+//!
+//! Written by hand with a small escaper: junit-report cannot put text in `<failure>`, totals on
+//! `<testsuites>` or `file`/`line` on a testcase.
 
 use std::collections::BTreeMap;
-use std::io;
+use std::fmt::Write as _;
 
-use junit_report::{Duration as JDuration, Report, TestCase, TestSuite};
+use crate::event::{CaseResult, Outcome, ResultKind};
+use crate::spec::escape_token;
 
-use crate::event::{CaseResult, Outcome, RunInfo};
-use crate::redact::Redactor;
-
-/// The JUnit XML document, as bytes.
-pub fn render(info: &RunInfo, results: &[CaseResult], redactor: &Redactor) -> io::Result<Vec<u8>> {
-    let clean = |s: &str| sanitize(&redactor.redact(s));
-    let mut by_operation: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
-    for result in results
-        .iter()
-        .filter(|r| !matches!(r.outcome, Outcome::FilteredOut))
-    {
-        let key = result.operation.as_str();
-        if !by_operation.contains_key(key) {
-            order.push(key);
+/// The JUnit XML document, secrets masked.
+pub fn render(report: &super::RunReport<'_>) -> String {
+    let super::RunReport {
+        info,
+        results,
+        redactor,
+        started,
+        duration,
+        ..
+    } = report;
+    let clean = |s: &str| escape(&sanitize(&redactor.redact(s)));
+    // Element text goes in CDATA: readers that drop entity references from text (junit-parser
+    // does) still see every `&`, `<` and quote; `sanitize` has broken any `]]>`.
+    let cdata = |s: &str| format!("<![CDATA[{}]]>", sanitize(&redactor.redact(s)));
+    // The document's text, to find the line each response is documented on; a built-in copy
+    // with no file leaves the lines out.
+    let source = std::fs::read_to_string(&info.spec).ok();
+    let mut suites: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+    for result in super::ordered(results) {
+        if !matches!(result.outcome, Outcome::FilteredOut) {
+            suites
+                .entry(result.operation.as_str())
+                .or_default()
+                .push(result);
         }
-        by_operation.entry(key).or_default().push(result);
     }
-    let mut report = Report::new();
-    for operation in order {
-        let mut suite = TestSuite::new(&clean(operation));
-        for result in &by_operation[operation] {
-            let time = JDuration::seconds_f64(result.duration.as_secs_f64());
-            let name = clean(&result.name);
-            let mut case = match &result.outcome {
-                Outcome::Passed => TestCase::success(&name, time),
-                Outcome::Failed { violations } => {
-                    let first = violations
-                        .first()
-                        .map(|v| v.message.as_str())
-                        .unwrap_or("failed");
-                    let kind = violations
-                        .first()
-                        .map(|v| v.check.as_str())
-                        .unwrap_or("contract");
-                    let mut case = TestCase::failure(&name, time, kind, &clean(first));
-                    case.set_system_out(&clean(&result.details()));
-                    case
-                }
-                Outcome::Error { message } => {
-                    let mut case = TestCase::error(&name, time, "harness", &clean(message));
-                    case.set_system_out(&clean(&result.details()));
-                    case
-                }
-                Outcome::Ignored { reason } => {
-                    TestCase::skipped_with_cause(&name, "ignored", &clean(reason))
-                }
-                other @ (Outcome::Unreached { .. }
-                | Outcome::Blocked { .. }
-                | Outcome::KnownFailure { .. }) => {
-                    let mut case = TestCase::skipped_with_cause(
-                        &name,
-                        other.label(),
-                        &clean(&other.summary()),
-                    );
-                    case.set_system_out(&clean(&result.details()));
-                    case
-                }
-                Outcome::FilteredOut => unreachable!("filtered above"),
-            };
-            case.set_classname(&clean(&result.operation));
-            suite.add_testcase(case);
-        }
-        report.add_testsuite(suite);
-    }
-    let mut bytes = Vec::new();
-    report.write_xml(&mut bytes).map_err(io::Error::other)?;
-    Ok(insert_properties(bytes, info, &clean))
-}
-
-/// junit-report has no `<properties>`: add ours (seed, document, target) to every `<testsuite>`.
-fn insert_properties(xml: Vec<u8>, info: &RunInfo, clean: &dyn Fn(&str) -> String) -> Vec<u8> {
-    let mut props = vec![
+    let count = |cases: &[&CaseResult], f: fn(&Outcome) -> bool| {
+        cases.iter().filter(|r| f(&r.outcome)).count()
+    };
+    let is_failure = |o: &Outcome| matches!(o, Outcome::Failed { .. });
+    let is_error = |o: &Outcome| matches!(o, Outcome::Error { .. });
+    let is_skipped = |o: &Outcome| {
+        !matches!(
+            o,
+            Outcome::Passed | Outcome::Failed { .. } | Outcome::Error { .. }
+        )
+    };
+    let all: Vec<&CaseResult> = suites.values().flatten().copied().collect();
+    let timestamp = super::timestamp(*started);
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"conform: {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
+        clean(&info.title),
+        all.len(),
+        count(&all, is_failure),
+        count(&all, is_error),
+        duration.as_secs_f64(),
+    );
+    let mut properties = vec![
         ("seed".to_string(), info.seed.to_string()),
         ("spec".to_string(), info.spec.clone()),
         ("base_url".to_string(), info.base_url.clone()),
+        (
+            "conform_version".to_string(),
+            env!("CARGO_PKG_VERSION").into(),
+        ),
     ];
+    if let Some(suite) = &info.suite {
+        properties.push(("suite".into(), suite.clone()));
+    }
+    if let Some(partition) = &info.partition {
+        properties.push(("partition".into(), partition.clone()));
+    }
     // The suite's changes to the document, so a reader knows what was tested.
-    props.extend(
+    properties.extend(
         info.patches
             .iter()
             .enumerate()
             .map(|(i, p)| (format!("patch.{i}"), p.clone())),
     );
-    let mut block = String::from("<properties>");
-    for (name, value) in props {
-        block.push_str(&format!(
-            "<property name=\"{name}\" value=\"{}\"/>",
-            escape_attr(&clean(&value))
-        ));
-    }
-    block.push_str("</properties>");
-    let text = String::from_utf8(xml)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let mut out = String::with_capacity(text.len() + 256);
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("<testsuite ") {
-        let Some(end) = rest[at..].find('>') else {
-            break;
-        };
-        let tag_end = at + end;
-        out.push_str(&rest[..=tag_end]);
-        if !rest[..tag_end].ends_with('/') {
-            out.push_str(&block);
+    for (operation, cases) in &suites {
+        let time: f64 = cases.iter().map(|r| r.duration.as_secs_f64()).sum();
+        let _ = writeln!(
+            xml,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{time:.3}\" timestamp=\"{timestamp}\" file=\"{}\">",
+            clean(operation),
+            cases.len(),
+            count(cases, is_failure),
+            count(cases, is_error),
+            count(cases, is_skipped),
+            clean(&info.spec),
+        );
+        xml.push_str("    <properties>\n");
+        for (name, value) in &properties {
+            let _ = writeln!(
+                xml,
+                "      <property name=\"{}\" value=\"{}\"/>",
+                clean(name),
+                clean(value)
+            );
         }
-        rest = &rest[tag_end + 1..];
+        xml.push_str("    </properties>\n");
+        for result in cases {
+            let line = source
+                .as_deref()
+                .and_then(|text| documented_at(text, result))
+                .map(|line| format!(" line=\"{line}\""))
+                .unwrap_or_default();
+            let _ = write!(
+                xml,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\" file=\"{}\"{line}",
+                clean(&format!("{} ({})", result.id, result.name)),
+                clean(&result.operation),
+                result.duration.as_secs_f64(),
+                clean(&info.spec),
+            );
+            match &result.outcome {
+                Outcome::Passed => xml.push_str("/>\n"),
+                Outcome::Failed { violations } => {
+                    let checks: Vec<String> = violations.iter().map(|v| v.check.to_string()).fold(
+                        Vec::new(),
+                        |mut seen, c| {
+                            if !seen.contains(&c) {
+                                seen.push(c);
+                            }
+                            seen
+                        },
+                    );
+                    let first = violations
+                        .first()
+                        .map(|v| v.message.as_str())
+                        .unwrap_or("failed");
+                    let kind = checks.first().map(String::as_str).unwrap_or("contract");
+                    let message = if checks.len() > 1 {
+                        format!("{first} (checks: {})", checks.join(", "))
+                    } else {
+                        first.to_string()
+                    };
+                    let _ = write!(
+                        xml,
+                        ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                        clean(kind),
+                        clean(&message),
+                        cdata(&failure_body(result, &checks)),
+                    );
+                }
+                Outcome::Error { message } => {
+                    let _ = write!(
+                        xml,
+                        ">\n      <error type=\"harness\" message=\"{}\">{}</error>\n    </testcase>\n",
+                        clean(message),
+                        cdata(&result.details()),
+                    );
+                }
+                other => {
+                    let details = match other {
+                        Outcome::Ignored { .. } => String::new(),
+                        _ => format!(
+                            "\n      <system-out>{}</system-out>",
+                            cdata(&result.details())
+                        ),
+                    };
+                    let _ = write!(
+                        xml,
+                        ">\n      <skipped type=\"{}\" message=\"{}\"/>{details}\n    </testcase>\n",
+                        other.label(),
+                        clean(&other.summary()),
+                    );
+                }
+            }
+        }
+        xml.push_str("  </testsuite>\n");
     }
-    out.push_str(rest);
-    out.into_bytes()
+    xml.push_str("</testsuites>\n");
+    xml
 }
 
-fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// What a CI annotation shows: every violation with its check, then the request, the response
+/// excerpt, curl and the rerun command (all in [`CaseResult::details`]).
+fn failure_body(result: &CaseResult, checks: &[String]) -> String {
+    format!("checks: {}\n{}", checks.join(", "), result.details())
 }
 
-/// Makes text safe for XML 1.0 attributes and CDATA: drops ANSI escapes, spells out other control
-/// characters, breaks `]]>`.
+/// The 1-based line where the case's response is documented: the first violation's own
+/// document pointer when it has one, else `#/paths/<path>/<method>/responses/<status>`.
+fn documented_at(source: &str, result: &CaseResult) -> Option<usize> {
+    if result.kind == ResultKind::Flow {
+        return None;
+    }
+    let violation_pointer = match &result.outcome {
+        Outcome::Failed { violations } | Outcome::KnownFailure { violations, .. } => {
+            violations.iter().find_map(|v| v.spec_pointer.clone())
+        }
+        _ => None,
+    };
+    let located = violation_pointer.and_then(|p| crate::spec::locate(source, &p));
+    located
+        .or_else(|| crate::spec::locate(source, &response_pointer(result)?))
+        .map(|(line, _)| line)
+}
+
+/// `/paths/~1oauth~1token/post/responses/400` from the display name `POST /oauth/token → 400`.
+fn response_pointer(result: &CaseResult) -> Option<String> {
+    let (request, _) = result.name.rsplit_once(" → ")?;
+    let (method, path) = request.split_once(' ')?;
+    Some(format!(
+        "/paths/{}/{}/responses/{}",
+        escape_token(path),
+        method.to_ascii_lowercase(),
+        escape_token(&result.status)
+    ))
+}
+
+/// Escapes text for XML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Makes text safe for XML 1.0: drops ANSI escapes, spells out other control characters,
+/// breaks `]]>`.
 pub fn sanitize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -149,13 +257,13 @@ pub fn sanitize(s: &str) -> String {
             c => out.push(c),
         }
     }
-    // A CDATA section cannot hold `]]>`; a space keeps the text readable in CDATA and attributes.
+    // Harmless once escaped, but a reader copying the text into CDATA would trip on it.
     out.replace("]]>", "]] >")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{escape, sanitize};
 
     #[test]
     fn sanitize_strips_what_xml_cannot_hold() {
@@ -163,5 +271,13 @@ mod tests {
         assert_eq!(sanitize("x\u{0}y"), "x\\u{0}y");
         assert_eq!(sanitize("a]]>b"), "a]] >b");
         assert_eq!(sanitize("tab\tok\n"), "tab\tok\n");
+    }
+
+    #[test]
+    fn escape_covers_markup_and_both_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;"
+        );
     }
 }
