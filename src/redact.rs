@@ -309,7 +309,8 @@ mod tests {
             bytes: br#"{"nested":{"password":"p&' w"},"ok":"visible"}"#.to_vec(),
         });
         let masked = r.request(&request);
-        let text = format!("{masked:?}");
+        let body = String::from_utf8(masked.body.clone().unwrap().bytes).unwrap();
+        let text = format!("{masked:?} {body}");
         for secret in [
             "opaque-not-a-jwt",
             "key with",

@@ -282,53 +282,54 @@ const EXPECTED: &[Expect] = &[
     },
 ];
 
-#[test]
-fn every_fault_has_an_expectation() {
-    let listed: BTreeSet<&str> = faults().iter().map(|f| f.name).collect();
-    let tested: BTreeSet<&str> = EXPECTED.iter().map(|e| e.fault).collect();
-    assert_eq!(listed, tested, "faults and expectations differ");
-    assert!(listed.len() >= 20, "only {} faults", listed.len());
-}
-
-#[test]
-fn every_fault_fails_exactly_the_expected_cases() {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let problems = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..3 {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(expect) = EXPECTED.get(i) else {
-                        break;
-                    };
-                    if let Err(problem) = detect(expect) {
-                        problems.lock().unwrap().push(problem);
-                    }
-                }
-            });
-        }
-    });
-    let problems = problems.into_inner().unwrap();
-    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
-}
-
-#[test]
-fn the_same_filters_pass_against_the_clean_server() {
-    let runs: BTreeSet<(&str, &str)> = EXPECTED.iter().map(|e| (e.filter, e.seed)).collect();
-    let server = common::server(&[]);
-    let mut problems = Vec::new();
-    for (filter, seed) in runs {
-        let run = run(&server.base_url, filter, seed, "clean");
-        let failed = failing(&run);
-        if run.code != 0 || !failed.is_empty() {
-            problems.push(format!(
-                "{filter} at seed {seed}: exit {}, failed {failed:?}\n{}",
-                run.code, run.stdout
-            ));
-        }
+/// One trial per fault and one per clean filter, run by libtest-mimic (the runner `cargo test`
+/// and cargo-nextest both drive), so each fault passes or fails under its own name.
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = vec![libtest_mimic::Trial::test(
+        "every_fault_has_an_expectation",
+        || {
+            let listed: BTreeSet<&str> = faults().iter().map(|f| f.name).collect();
+            let tested: BTreeSet<&str> = EXPECTED.iter().map(|e| e.fault).collect();
+            if listed != tested {
+                return Err(
+                    format!("faults and expectations differ: {listed:?} vs {tested:?}").into(),
+                );
+            }
+            if listed.len() < 20 {
+                return Err(format!("only {} faults", listed.len()).into());
+            }
+            Ok(())
+        },
+    )];
+    for expect in EXPECTED {
+        trials.push(libtest_mimic::Trial::test(
+            format!("fault::{}", expect.fault),
+            move || detect(expect).map_err(Into::into),
+        ));
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    let runs: BTreeSet<(&str, &str)> = EXPECTED.iter().map(|e| (e.filter, e.seed)).collect();
+    for (filter, seed) in runs {
+        trials.push(libtest_mimic::Trial::test(
+            format!("clean::{}seed{seed}", filter.replace('/', "::")),
+            move || clean(filter, seed).map_err(Into::into),
+        ));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// The same filter at the same seed passes against the clean server.
+fn clean(filter: &str, seed: &str) -> Result<(), String> {
+    let server = common::server(&[]);
+    let run = run(&server.base_url, filter, seed, "clean");
+    let failed = failing(&run);
+    if run.code != 0 || !failed.is_empty() {
+        return Err(format!(
+            "{filter} at seed {seed}: exit {}, failed {failed:?}\n{}",
+            run.code, run.stdout
+        ));
+    }
+    Ok(())
 }
 
 fn run(base_url: &str, filter: &str, seed: &str, name: &str) -> common::Run {
