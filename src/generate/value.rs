@@ -20,6 +20,12 @@ const SOFT_DEPTH: usize = 3;
 const HARD_DEPTH: usize = 24;
 /// Longest string generated when the schema sets no `maxLength`, beyond `minLength`.
 const EXTRA_LENGTH: u64 = 24;
+/// Documents may ask for absurd sizes (`minLength: 1e12`, `minItems: 4294967295`): past these,
+/// the generator calls the schema unsatisfiable instead of allocating the value.
+pub(crate) const MAX_GENERATED_LENGTH: u64 = 64 * 1024;
+pub(crate) const MAX_GENERATED_ITEMS: u64 = 1024;
+/// The largest `{n}` / `{n,m}` repetition count a `pattern` may carry for the generator.
+const MAX_PATTERN_REPEAT: u64 = 1024;
 
 /// Values valid against `schema`, `$ref`s resolved against `root` (the converted document, which
 /// holds the `definitions`). When the schema admits no value the generator can find, yields
@@ -404,6 +410,9 @@ fn number_value(v: f64) -> Value {
 
 fn string(s: &Value) -> Option<SBoxedStrategy<Value>> {
     let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+    if min > MAX_GENERATED_LENGTH {
+        return None;
+    }
     let max = s
         .get("maxLength")
         .and_then(Value::as_u64)
@@ -528,7 +537,40 @@ pub(crate) fn ecma_to_generator(pattern: &str) -> String {
     out
 }
 
+/// The largest counted repetition (`{n}`, `{n,}`, `{n,m}`) in a pattern; saturates on overflow.
+fn largest_repeat(pattern: &str) -> u64 {
+    let bytes = pattern.as_bytes();
+    let mut largest = 0u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'{' && (i == 0 || bytes[i - 1] != b'\\') {
+            let mut n = 0u64;
+            let mut j = i + 1;
+            while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b',') {
+                if bytes[j] == b',' {
+                    largest = largest.max(n);
+                    n = 0;
+                } else {
+                    n = n
+                        .saturating_mul(10)
+                        .saturating_add(u64::from(bytes[j] - b'0'));
+                }
+                j += 1;
+            }
+            largest = largest.max(n);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    largest
+}
+
 fn pattern_strategy(pattern: &str, min: u64, max: u64) -> Option<SBoxedStrategy<String>> {
+    if largest_repeat(pattern) > MAX_PATTERN_REPEAT || pattern.len() > 64 * 1024 {
+        // `a{1000000000}` would build gigantic strings (or regex programs): unsatisfiable here.
+        return None;
+    }
     let translated = ecma_to_generator(pattern);
     // Printable ASCII stand-in for `.` keeps generated text readable and header-safe.
     let translated = translated.replace("(?s)", "");
@@ -591,7 +633,11 @@ fn date() -> impl Strategy<Value = String> {
 }
 
 fn array(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<Value>> {
-    let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+    if min > MAX_GENERATED_ITEMS {
+        return None;
+    }
+    let min = min as usize;
     let max_allowed = s
         .get("maxItems")
         .and_then(Value::as_u64)
@@ -599,7 +645,7 @@ fn array(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<Va
     let max = if depth >= SOFT_DEPTH {
         min
     } else {
-        max_allowed.min(min + 3)
+        max_allowed.min(min.saturating_add(3))
     };
     if min > max_allowed {
         return None;
@@ -653,7 +699,11 @@ fn object(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<V
         .collect();
     let additional = s.get("additionalProperties");
     let closed = additional == Some(&Value::Bool(false));
-    let min_props = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let min_props = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0);
+    if min_props > MAX_GENERATED_ITEMS {
+        return None;
+    }
+    let min_props = min_props as usize;
     let max_props = s
         .get("maxProperties")
         .and_then(Value::as_u64)
@@ -684,10 +734,14 @@ fn object(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<V
         match (generated, is_required) {
             (Some(g), true) => entries.push(g.prop_map(move |v| Some((name.clone(), v))).sboxed()),
             (None, true) => return None,
+            // With `minProperties`, optional properties are always present (maxProperties trims
+            // them afterwards): `option::weighted(1.0, _)` would panic on a zero weight for `None`.
+            (Some(g), false) if min_props > 0 => {
+                entries.push(g.prop_map(move |v| Some((name.clone(), v))).sboxed())
+            }
             (Some(g), false) => {
-                let weight = if min_props > 0 { 1.0 } else { 0.5 };
                 entries.push(
-                    option::weighted(weight, g)
+                    option::weighted(0.5, g)
                         .prop_map(move |v| v.map(|v| (name.clone(), v)))
                         .sboxed(),
                 );

@@ -8,7 +8,7 @@ mod pointer;
 mod resolve;
 
 pub use error::{SpecError, SpecErrorKind};
-pub use load::{load, load_str};
+pub use load::{MAX_INPUT_BYTES, MAX_NESTING, load, load_limited, load_str, read_bounded};
 pub use locate::locate;
 pub use model::{
     Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,
