@@ -287,3 +287,36 @@ fn out_of_range_suite_numbers_are_refused_naming_key_and_line() {
     let ok = "[suite]\nrate = 0.5\nmax_response_time = 3600\nexamples = 10000\n[operations.userinfo]\nburst = 100000\nbudget = 5\n";
     conform::suite::load_str(Path::new("ok.toml"), ok, &|_| None).expect("in range");
 }
+
+#[test]
+fn absurd_schemas_generate_small_values_or_none() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let schemas = [
+        serde_json::json!({"type": "object", "minProperties": 1, "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}),
+        serde_json::json!({"type": "object", "minProperties": 2, "maxProperties": 2, "properties": {"a": {"type": "string"}, "b": {"type": "integer"}, "c": {"type": "boolean"}}}),
+        serde_json::json!({"type": "string", "minLength": 1_000_000_000_000u64}),
+        serde_json::json!({"type": "string", "maxLength": u64::MAX}),
+        serde_json::json!({"type": "string", "pattern": "^a{1000000000}$"}),
+        serde_json::json!({"type": "string", "pattern": "(((((((((("}),
+        serde_json::json!({"type": "array", "minItems": u64::MAX, "items": {"type": "string"}}),
+        serde_json::json!({"type": "array", "maxItems": u64::MAX, "items": {"type": "string"}}),
+        serde_json::json!({"type": "object", "minProperties": u64::MAX}),
+        serde_json::json!({"type": "integer", "minimum": 10, "maximum": 1}),
+        serde_json::json!({"type": "integer", "multipleOf": 1e300}),
+        serde_json::json!({"type": "number", "multipleOf": 1e-300, "minimum": -1e308, "maximum": 1e308}),
+        serde_json::json!({"type": "integer", "minimum": -1e300, "maximum": 1e300}),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for schema in schemas {
+        let Some(strategy) = conform::generate::try_valid(&schema, &serde_json::json!({})) else {
+            continue; // unsatisfiable for the generator: a clean answer
+        };
+        for _ in 0..20 {
+            // A filter may give up (an Err): also clean. A value must be small.
+            if let Ok(tree) = strategy.new_tree(&mut runner) {
+                let size = tree.current().to_string().len();
+                assert!(size < 1 << 20, "{schema}: a value of {size} bytes");
+            }
+        }
+    }
+}
