@@ -320,3 +320,41 @@ fn absurd_schemas_generate_small_values_or_none() {
         }
     }
 }
+
+#[test]
+fn a_flow_may_use_its_own_earlier_captures_but_not_a_later_one() {
+    let ok = "[flows.a]\nsteps = [\n  { operation = \"userinfo\", capture = { x = \"/sub\" } },\n  { operation = \"userinfo\", headers = { Authorization = \"Bearer ${flows.a.x}\" } },\n]\n";
+    conform::suite::load_str(Path::new("ok.toml"), ok, &|_| None).expect("own earlier capture");
+    let cyclic = "[flows.a]\nsteps = [\n  { operation = \"userinfo\", headers = { Authorization = \"Bearer ${flows.a.x}\" } },\n  { operation = \"userinfo\", capture = { x = \"/sub\" } },\n]\n";
+    let err = conform::suite::load_str(Path::new("c.toml"), cyclic, &|_| None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.toml:1:8: flows need each other's captures in a cycle: flows.a -> flows.a (key `flows.a`)"
+    );
+}
+
+#[test]
+fn refused_connections_are_told_apart_from_timeouts() {
+    // A port nothing listens on: bind, note the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = conform::execute::Client::new(
+        &format!("http://127.0.0.1:{port}"),
+        conform::execute::ClientOptions::default(),
+    )
+    .unwrap();
+    let request = conform::execute::Request::new(conform::spec::Method::Get, "/");
+    let err = runtime.block_on(client.send(&request)).unwrap_err();
+    assert!(err.is_refused() && !err.is_timeout(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("connection refused by http://127.0.0.1:{port}/: is the server running there?")
+    );
+}
