@@ -325,3 +325,190 @@ fn response_checks_never_panic_on_10000_hostile_responses() {
         .unwrap();
     eprintln!("10000 responses in {:?}", started.elapsed());
 }
+
+/// Wild OpenAPI 3.0 schemas: every keyword the converter and generators read, with numbers
+/// at and beyond every edge, nested a few levels.
+fn wild_schema() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::{Value, json};
+    let number = prop::sample::select(vec![
+        json!(0),
+        json!(1),
+        json!(-1),
+        json!(2.5),
+        json!(1e300),
+        json!(-1e300),
+        json!(1e-300),
+        json!(u64::MAX),
+        json!(i64::MIN),
+        json!(4294967295u64),
+        json!(0.1),
+        json!("7"),
+        json!(null),
+    ]);
+    let keyword = prop::sample::select(vec![
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "minimum",
+        "maximum",
+        "multipleOf",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    ]);
+    let pattern = prop::sample::select(vec![
+        "^a{1000000}$",
+        "((((((((((a))))))))))",
+        "[",
+        "\\d{3,2}",
+        "^\\p{L}+$",
+        "(?=x)",
+        "a**",
+        "^[a-z]{2,5}$",
+        "\\",
+        "(a|b){1024}",
+        "\u{0}",
+    ]);
+    let types = prop::sample::select(vec![
+        "string", "integer", "number", "boolean", "array", "object", "null", "file",
+    ]);
+    let leaf = (
+        prop::option::of(types),
+        prop::collection::vec((keyword, number), 0..4),
+        prop::option::of(pattern),
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![
+            "email",
+            "uuid",
+            "date-time",
+            "byte",
+            "int32",
+            "int64",
+            "ipv4",
+            "weird",
+        ])),
+    )
+        .prop_map(|(t, bounds, pattern, nullable, format)| {
+            let mut m = serde_json::Map::new();
+            if let Some(t) = t {
+                m.insert("type".into(), json!(t));
+            }
+            for (k, v) in bounds {
+                m.insert(k.into(), v);
+            }
+            if let Some(p) = pattern {
+                m.insert("pattern".into(), json!(p));
+            }
+            if let Some(f) = format {
+                m.insert("format".into(), json!(f));
+            }
+            if nullable {
+                m.insert("nullable".into(), json!(true));
+            }
+            Value::Object(m)
+        });
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::collection::vec(inner.clone(), 0..3),
+                any::<u8>()
+            )
+                .prop_map(|(base, props, min)| {
+                    let mut m = base.as_object().cloned().unwrap_or_default();
+                    m.insert("type".into(), json!("object"));
+                    let names: Vec<String> = (0..props.len()).map(|i| format!("p{i}")).collect();
+                    m.insert(
+                        "properties".into(),
+                        Value::Object(names.iter().cloned().zip(props).collect()),
+                    );
+                    m.insert("minProperties".into(), json!(min % 4));
+                    if min % 3 == 0 {
+                        m.insert(
+                            "required".into(),
+                            json!(names.iter().take(1).collect::<Vec<_>>()),
+                        );
+                    }
+                    if min % 5 == 0 {
+                        m.insert("additionalProperties".into(), json!(false));
+                    }
+                    Value::Object(m)
+                }),
+            (inner.clone(), any::<bool>()).prop_map(|(items, unique)| {
+                json!({"type": "array", "items": items, "uniqueItems": unique, "minItems": 1})
+            }),
+            prop::collection::vec(inner.clone(), 1..3).prop_map(|s| json!({"allOf": s})),
+            prop::collection::vec(inner.clone(), 1..3).prop_map(|s| json!({"oneOf": s})),
+            prop::collection::vec(inner.clone(), 1..3).prop_map(|s| json!({"anyOf": s})),
+            inner
+                .clone()
+                .prop_map(|s| json!({"not": s, "type": "string"})),
+            Just(json!({"$ref": "#/components/schemas/S"})),
+            prop::collection::vec(number_or_text(), 0..4).prop_map(|e| json!({"enum": e})),
+        ]
+    })
+}
+
+fn number_or_text() -> impl Strategy<Value = serde_json::Value> {
+    prop::sample::select(vec![
+        serde_json::json!("a"),
+        serde_json::json!(1),
+        serde_json::json!(null),
+        serde_json::json!(1e300),
+        serde_json::json!(""),
+    ])
+}
+
+#[test]
+fn generators_never_panic_on_500_wild_schemas() {
+    use conform::schema::{Direction, SchemaSet};
+    use conform::spec::SchemaRef;
+    use proptest::strategy::ValueTree;
+    let started = Instant::now();
+    // 500: about 6 s in a debug build (each schema is loaded, converted, compiled, sampled).
+    runner(500)
+        .run(&wild_schema(), |schema| {
+            if let Ok(dir) = std::env::var("CONFORM_FUZZ_TRACE") {
+                let _ = std::fs::write(Path::new(&dir).join("last-schema.json"), schema.to_string());
+            }
+            let doc_json = serde_json::json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": {"/s": {"post": {
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/S"}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S"}}}}}
+                }}},
+                "components": {"schemas": {"S": schema}}
+            });
+            let Ok(doc) = conform::spec::load_str(Path::new("wild.json"), &doc_json.to_string())
+            else {
+                return Ok(());
+            };
+            let schemas = SchemaSet::new(&doc);
+            let at = SchemaRef {
+                pointer: "/components/schemas/S".into(),
+            };
+            let _ = schemas.compile(&at, Direction::Response);
+            let Ok(converted) = schemas.converted(&at, Direction::Request) else {
+                return Ok(());
+            };
+            let mut sampler = TestRunner::deterministic();
+            if let Some(valid) = conform::generate::try_valid(&converted, &converted) {
+                for _ in 0..3 {
+                    if let Ok(tree) = valid.new_tree(&mut sampler) {
+                        prop_assert!(tree.current().to_string().len() < 1 << 22);
+                    }
+                }
+            }
+            if let Some(invalid) = conform::generate::invalid(&converted, &converted) {
+                for _ in 0..3 {
+                    let _ = invalid.new_tree(&mut sampler).map(|t| t.current());
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("500 wild schemas in {:?}", started.elapsed());
+}

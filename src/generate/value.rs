@@ -139,6 +139,9 @@ pub(crate) fn node(
             if key == "oneOf"
                 && let Some(validator) = validator_for(&s, root)
             {
+                if !any_sample(&union, |v| validator.is_valid(v)) {
+                    return None; // no value matches exactly one branch: unsatisfiable here
+                }
                 // Branches may overlap: keep the values exactly one branch accepts.
                 return Some(
                     union
@@ -159,6 +162,9 @@ pub(crate) fn node(
         }
         let inner = node(&rest, root, depth)?;
         return match validator_for(&not, root) {
+            // `not: {}`, or `not: {maximum: 0}` on strings, excludes everything the rest
+            // generates: a filter would burn its whole reject budget (65,536 tries) per sample.
+            Some(validator) if !any_sample(&inner, |v| !validator.is_valid(v)) => None,
             Some(validator) => Some(
                 inner
                     .prop_filter("fails the `not` schema", move |v| !validator.is_valid(v))
@@ -218,6 +224,18 @@ pub(crate) fn node(
         1 => options.pop(),
         _ => Some(Union::new(options).sboxed()),
     }
+}
+
+/// Whether any of a few values of `strategy` passes `keep`: a filter that keeps none of 64
+/// would spend proptest's whole reject budget on every sample, for nothing.
+fn any_sample(strategy: &SBoxedStrategy<Value>, keep: impl Fn(&Value) -> bool) -> bool {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..64).any(|_| {
+        strategy
+            .new_tree(&mut runner)
+            .is_ok_and(|tree| keep(&tree.current()))
+    })
 }
 
 pub(crate) fn types_of(s: &Value) -> Option<Vec<String>> {
@@ -293,13 +311,28 @@ pub(crate) fn integer_range(s: &Value) -> Option<(i64, i64)> {
     (lo <= hi).then_some((lo, hi))
 }
 
+/// proptest's integer ranges overflow (a debug-build panic) when shrinking near `i64::MIN` or
+/// across a span wider than `i64::MAX`: ranges stay within this; exact extremes are still
+/// generated as boundary values (`Just`).
+const SAFE_SPAN: i64 = i64::MAX / 4;
+
+/// `lo..=hi`, clamped to what proptest handles; a range wholly outside gives its ends.
+fn span(lo: i64, hi: i64) -> SBoxedStrategy<i64> {
+    let (clo, chi) = (lo.max(-SAFE_SPAN), hi.min(SAFE_SPAN));
+    if clo <= chi {
+        (clo..=chi).sboxed()
+    } else {
+        prop_oneof![Just(lo), Just(hi)].sboxed()
+    }
+}
+
 fn integer(s: &Value) -> Option<SBoxedStrategy<Value>> {
     let (lo, hi) = integer_range(s)?;
     let step = s.get("multipleOf").and_then(Value::as_f64).unwrap_or(1.0);
     if step.fract() != 0.0 || step < 1.0 {
         // A fractional step on integers: values that are multiples of both.
         return Some(
-            (lo..=hi)
+            span(lo, hi)
                 .prop_filter("multipleOf", move |n| ((*n as f64) / step).fract() == 0.0)
                 .prop_map(|n| json!(n))
                 .sboxed(),
@@ -311,11 +344,11 @@ fn integer(s: &Value) -> Option<SBoxedStrategy<Value>> {
     if klo > khi {
         return None;
     }
-    let range = (klo..=khi).prop_map(move |k| json!(k.saturating_mul(step)));
+    let range = span(klo, khi).prop_map(move |k| json!(k.saturating_mul(step)));
     // Small values are what servers mostly see; wide ranges (int64) would almost never give one.
     let (slo, shi) = (klo.max(-1000 / step), khi.min(1000 / step));
     let small = if slo <= shi {
-        (slo..=shi)
+        span(slo, shi)
             .prop_map(move |k| json!(k.saturating_mul(step)))
             .sboxed()
     } else {
@@ -354,7 +387,7 @@ fn number(s: &Value) -> Option<SBoxedStrategy<Value>> {
             s.get("exclusiveMaximum") == Some(&json!(true)),
         );
         return Some(
-            (lo..=hi)
+            span(lo, hi)
                 .prop_map(move |k| round_to_step(k as f64 * step, step))
                 .prop_filter("within bounds", move |v| {
                     min.is_none_or(|m| if xmin { *v > m } else { *v >= m })
@@ -380,7 +413,7 @@ fn number(s: &Value) -> Option<SBoxedStrategy<Value>> {
     }
     let (lo, hi) = integer_range(&Value::Object(quarter))?;
     Some(
-        (lo..=hi)
+        span(lo, hi)
             .prop_map(|k| number_value(k as f64 / 4.0))
             .sboxed(),
     )
