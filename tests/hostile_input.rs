@@ -358,3 +358,39 @@ fn refused_connections_are_told_apart_from_timeouts() {
         format!("connection refused by http://127.0.0.1:{port}/: is the server running there?")
     );
 }
+
+#[test]
+fn every_value_of_a_repeated_header_reaches_the_checks() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-type: text/html\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+            );
+        }
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = conform::execute::Client::new(
+        &format!("http://127.0.0.1:{port}"),
+        conform::execute::ClientOptions::default(),
+    )
+    .unwrap();
+    let request = conform::execute::Request::new(conform::spec::Method::Get, "/");
+    let exchange = runtime.block_on(client.send(&request)).expect("answer");
+    assert_eq!(
+        exchange.response.header_all("Content-Type"),
+        ["application/json", "text/html"]
+    );
+    assert_eq!(
+        exchange.response.header("content-type"),
+        Some("application/json")
+    );
+    assert_eq!(exchange.response.header_all("x-none"), Vec::<&str>::new());
+}
