@@ -4,7 +4,9 @@
 use axum::http::StatusCode;
 
 use crate::http::{Reply, Req, with_query};
-use crate::state::{CodeGrant, Shared, grant_scopes, issue_user_tokens, split_scope};
+use crate::state::{
+    CodeGrant, Shared, grant_scopes, issue_user_tokens, split_scope,
+};
 
 pub(crate) fn authorize(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     let nonempty = |k: &str| req.q(k).filter(|v| !v.is_empty()).map(str::to_string);

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use crate::crypto::now_unix;
 use crate::fault::Fault;
 use crate::http::{Reply, Req, with_query};
-use crate::state::{DeviceTx, Shared, authenticate_client, grant_scopes, split_scope};
+use crate::state::{
+    DeviceTx, Shared, authenticate_client, grant_scopes, split_scope,
+};
 use crate::tenant::Client;
 
 pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
