@@ -109,6 +109,16 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a header, by case-insensitive name, in arrival order: a repeated
+    /// `Content-Type` or conflicting `Content-Length` shows here as more than one value.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// The media type of the body without parameters, lower-cased (`application/json`).
     pub fn media_type(&self) -> Option<String> {
         self.header("content-type")

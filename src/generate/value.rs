@@ -20,6 +20,12 @@ const SOFT_DEPTH: usize = 3;
 const HARD_DEPTH: usize = 24;
 /// Longest string generated when the schema sets no `maxLength`, beyond `minLength`.
 const EXTRA_LENGTH: u64 = 24;
+/// Documents may ask for absurd sizes (`minLength: 1e12`, `minItems: 4294967295`): past these,
+/// the generator calls the schema unsatisfiable instead of allocating the value.
+pub(crate) const MAX_GENERATED_LENGTH: u64 = 64 * 1024;
+pub(crate) const MAX_GENERATED_ITEMS: u64 = 1024;
+/// The largest `{n}` / `{n,m}` repetition count a `pattern` may carry for the generator.
+const MAX_PATTERN_REPEAT: u64 = 1024;
 
 /// Values valid against `schema`, `$ref`s resolved against `root` (the converted document, which
 /// holds the `definitions`). When the schema admits no value the generator can find, yields
@@ -133,6 +139,9 @@ pub(crate) fn node(
             if key == "oneOf"
                 && let Some(validator) = validator_for(&s, root)
             {
+                if !any_sample(&union, |v| validator.is_valid(v)) {
+                    return None; // no value matches exactly one branch: unsatisfiable here
+                }
                 // Branches may overlap: keep the values exactly one branch accepts.
                 return Some(
                     union
@@ -153,6 +162,9 @@ pub(crate) fn node(
         }
         let inner = node(&rest, root, depth)?;
         return match validator_for(&not, root) {
+            // `not: {}`, or `not: {maximum: 0}` on strings, excludes everything the rest
+            // generates: a filter would burn its whole reject budget (65,536 tries) per sample.
+            Some(validator) if !any_sample(&inner, |v| !validator.is_valid(v)) => None,
             Some(validator) => Some(
                 inner
                     .prop_filter("fails the `not` schema", move |v| !validator.is_valid(v))
@@ -212,6 +224,18 @@ pub(crate) fn node(
         1 => options.pop(),
         _ => Some(Union::new(options).sboxed()),
     }
+}
+
+/// Whether any of a few values of `strategy` passes `keep`: a filter that keeps none of 64
+/// would spend proptest's whole reject budget on every sample, for nothing.
+fn any_sample(strategy: &SBoxedStrategy<Value>, keep: impl Fn(&Value) -> bool) -> bool {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..64).any(|_| {
+        strategy
+            .new_tree(&mut runner)
+            .is_ok_and(|tree| keep(&tree.current()))
+    })
 }
 
 pub(crate) fn types_of(s: &Value) -> Option<Vec<String>> {
@@ -287,13 +311,28 @@ pub(crate) fn integer_range(s: &Value) -> Option<(i64, i64)> {
     (lo <= hi).then_some((lo, hi))
 }
 
+/// proptest's integer ranges overflow (a debug-build panic) when shrinking near `i64::MIN` or
+/// across a span wider than `i64::MAX`: ranges stay within this; exact extremes are still
+/// generated as boundary values (`Just`).
+const SAFE_SPAN: i64 = i64::MAX / 4;
+
+/// `lo..=hi`, clamped to what proptest handles; a range wholly outside gives its ends.
+fn span(lo: i64, hi: i64) -> SBoxedStrategy<i64> {
+    let (clo, chi) = (lo.max(-SAFE_SPAN), hi.min(SAFE_SPAN));
+    if clo <= chi {
+        (clo..=chi).sboxed()
+    } else {
+        prop_oneof![Just(lo), Just(hi)].sboxed()
+    }
+}
+
 fn integer(s: &Value) -> Option<SBoxedStrategy<Value>> {
     let (lo, hi) = integer_range(s)?;
     let step = s.get("multipleOf").and_then(Value::as_f64).unwrap_or(1.0);
     if step.fract() != 0.0 || step < 1.0 {
         // A fractional step on integers: values that are multiples of both.
         return Some(
-            (lo..=hi)
+            span(lo, hi)
                 .prop_filter("multipleOf", move |n| ((*n as f64) / step).fract() == 0.0)
                 .prop_map(|n| json!(n))
                 .sboxed(),
@@ -305,11 +344,11 @@ fn integer(s: &Value) -> Option<SBoxedStrategy<Value>> {
     if klo > khi {
         return None;
     }
-    let range = (klo..=khi).prop_map(move |k| json!(k.saturating_mul(step)));
+    let range = span(klo, khi).prop_map(move |k| json!(k.saturating_mul(step)));
     // Small values are what servers mostly see; wide ranges (int64) would almost never give one.
     let (slo, shi) = (klo.max(-1000 / step), khi.min(1000 / step));
     let small = if slo <= shi {
-        (slo..=shi)
+        span(slo, shi)
             .prop_map(move |k| json!(k.saturating_mul(step)))
             .sboxed()
     } else {
@@ -348,7 +387,7 @@ fn number(s: &Value) -> Option<SBoxedStrategy<Value>> {
             s.get("exclusiveMaximum") == Some(&json!(true)),
         );
         return Some(
-            (lo..=hi)
+            span(lo, hi)
                 .prop_map(move |k| round_to_step(k as f64 * step, step))
                 .prop_filter("within bounds", move |v| {
                     min.is_none_or(|m| if xmin { *v > m } else { *v >= m })
@@ -374,7 +413,7 @@ fn number(s: &Value) -> Option<SBoxedStrategy<Value>> {
     }
     let (lo, hi) = integer_range(&Value::Object(quarter))?;
     Some(
-        (lo..=hi)
+        span(lo, hi)
             .prop_map(|k| number_value(k as f64 / 4.0))
             .sboxed(),
     )
@@ -404,6 +443,9 @@ fn number_value(v: f64) -> Value {
 
 fn string(s: &Value) -> Option<SBoxedStrategy<Value>> {
     let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+    if min > MAX_GENERATED_LENGTH {
+        return None;
+    }
     let max = s
         .get("maxLength")
         .and_then(Value::as_u64)
@@ -528,7 +570,40 @@ pub(crate) fn ecma_to_generator(pattern: &str) -> String {
     out
 }
 
+/// The largest counted repetition (`{n}`, `{n,}`, `{n,m}`) in a pattern; saturates on overflow.
+fn largest_repeat(pattern: &str) -> u64 {
+    let bytes = pattern.as_bytes();
+    let mut largest = 0u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'{' && (i == 0 || bytes[i - 1] != b'\\') {
+            let mut n = 0u64;
+            let mut j = i + 1;
+            while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b',') {
+                if bytes[j] == b',' {
+                    largest = largest.max(n);
+                    n = 0;
+                } else {
+                    n = n
+                        .saturating_mul(10)
+                        .saturating_add(u64::from(bytes[j] - b'0'));
+                }
+                j += 1;
+            }
+            largest = largest.max(n);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    largest
+}
+
 fn pattern_strategy(pattern: &str, min: u64, max: u64) -> Option<SBoxedStrategy<String>> {
+    if largest_repeat(pattern) > MAX_PATTERN_REPEAT || pattern.len() > 64 * 1024 {
+        // `a{1000000000}` would build gigantic strings (or regex programs): unsatisfiable here.
+        return None;
+    }
     let translated = ecma_to_generator(pattern);
     // Printable ASCII stand-in for `.` keeps generated text readable and header-safe.
     let translated = translated.replace("(?s)", "");
@@ -591,7 +666,11 @@ fn date() -> impl Strategy<Value = String> {
 }
 
 fn array(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<Value>> {
-    let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+    if min > MAX_GENERATED_ITEMS {
+        return None;
+    }
+    let min = min as usize;
     let max_allowed = s
         .get("maxItems")
         .and_then(Value::as_u64)
@@ -599,7 +678,7 @@ fn array(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<Va
     let max = if depth >= SOFT_DEPTH {
         min
     } else {
-        max_allowed.min(min + 3)
+        max_allowed.min(min.saturating_add(3))
     };
     if min > max_allowed {
         return None;
@@ -653,7 +732,11 @@ fn object(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<V
         .collect();
     let additional = s.get("additionalProperties");
     let closed = additional == Some(&Value::Bool(false));
-    let min_props = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let min_props = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0);
+    if min_props > MAX_GENERATED_ITEMS {
+        return None;
+    }
+    let min_props = min_props as usize;
     let max_props = s
         .get("maxProperties")
         .and_then(Value::as_u64)
@@ -684,10 +767,14 @@ fn object(s: &Value, root: &Arc<Value>, depth: usize) -> Option<SBoxedStrategy<V
         match (generated, is_required) {
             (Some(g), true) => entries.push(g.prop_map(move |v| Some((name.clone(), v))).sboxed()),
             (None, true) => return None,
+            // With `minProperties`, optional properties are always present (maxProperties trims
+            // them afterwards): `option::weighted(1.0, _)` would panic on a zero weight for `None`.
+            (Some(g), false) if min_props > 0 => {
+                entries.push(g.prop_map(move |v| Some((name.clone(), v))).sboxed())
+            }
             (Some(g), false) => {
-                let weight = if min_props > 0 { 1.0 } else { 0.5 };
                 entries.push(
-                    option::weighted(weight, g)
+                    option::weighted(0.5, g)
                         .prop_map(move |v| v.map(|v| (name.clone(), v)))
                         .sboxed(),
                 );

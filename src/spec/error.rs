@@ -37,6 +37,12 @@ pub enum SpecErrorKind {
     Unsupported(String),
     #[error("invalid OpenAPI document: {0}")]
     Invalid(String),
+    #[error("the file is larger than the limit of {} MiB ({limit} bytes)", limit / (1024 * 1024))]
+    TooLarge { limit: u64 },
+    #[error("nested more than {limit} levels deep; refused before parsing")]
+    TooDeep { limit: usize },
+    #[error("$ref chain longer than {limit} hops starting at '{start}'")]
+    RefChainTooLong { start: String, limit: usize },
 }
 
 impl SpecError {

@@ -18,11 +18,44 @@ use super::pointer::{escape_token, pointer_from_tokens};
 use super::resolve::{check_refs, deref};
 use super::{bundle, security, v31};
 
-/// Loads the document at `path`.
+/// The largest document (or suite) read by default: bigger input is refused, never read whole.
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+/// Deeper nesting is refused before parsing: libyaml's flow scanner is quadratic in depth (a
+/// 100k-deep document took minutes), and serde_yaml refuses beyond 128 levels anyway.
+pub const MAX_NESTING: usize = 1000;
+
+/// Loads the document at `path` (at most [`MAX_INPUT_BYTES`]).
 pub fn load(path: &Path) -> Result<Document, SpecError> {
-    let source =
-        std::fs::read_to_string(path).map_err(|e| SpecError::new(path, SpecErrorKind::Io(e)))?;
+    load_limited(path, MAX_INPUT_BYTES)
+}
+
+/// Loads the document at `path`, refusing files larger than `limit` bytes.
+pub fn load_limited(path: &Path, limit: u64) -> Result<Document, SpecError> {
+    let source = read_bounded(path, limit).map_err(|e| SpecError::new(path, e))?;
     load_str(path, &source)
+}
+
+/// Reads at most `limit` bytes of a file as UTF-8 text: `/dev/zero` or a FIFO ends with
+/// [`SpecErrorKind::TooLarge`] once the limit is passed, without reading further.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<String, SpecErrorKind> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(SpecErrorKind::Io)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(SpecErrorKind::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(SpecErrorKind::TooLarge { limit });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        SpecErrorKind::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
 }
 
 /// Loads a document from text; `path` is used for messages only.
@@ -82,12 +115,17 @@ impl Loader<'_> {
                     .at(None, Some((e.line(), e.column())))
             });
         }
-        let yaml: serde_yaml::Value = serde_yaml::from_str(self.source).map_err(|e| {
+        if let Some((line, column)) = too_deep(self.source, MAX_NESTING) {
+            return Err(self
+                .error(SpecErrorKind::TooDeep { limit: MAX_NESTING })
+                .at(None, Some((line, column))));
+        }
+        let yaml: YamlNode = serde_yaml::from_str(self.source).map_err(|e| {
             let location = e.location().map(|l| (l.line(), l.column()));
             self.error(SpecErrorKind::Syntax(strip_position(&e.to_string())))
                 .at(None, location)
         })?;
-        Ok(yaml_to_json(yaml))
+        Ok(yaml_to_json(yaml.0))
     }
 
     fn check_version(&self, raw: &Value) -> Result<(), SpecError> {
@@ -613,4 +651,171 @@ impl Probe {
 
 fn finer_than(error: &SpecError, len: usize) -> bool {
     error.pointer.as_deref().map_or(0, str::len) > len
+}
+
+/// Where (1-based line, column) YAML text first nests deeper than `limit`, in one linear pass.
+/// Counts flow collections (`[`, `{`, outside quotes and comments) and chains of block entries
+/// on one line (`- - - x`); skips block scalars. It may over-count odd text, never under-count
+/// flow nesting, and `limit` is far above what serde_yaml accepts, so a false alarm needs a
+/// document serde_yaml would refuse anyway or nearly so.
+pub(crate) fn too_deep(source: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut flow = 0usize;
+    let mut block_scalar: Option<usize> = None;
+    for (index, line) in source.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[indent..];
+        if flow == 0
+            && let Some(parent) = block_scalar
+        {
+            if rest.is_empty() || indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        let bytes = line.as_bytes();
+        let mut i = indent;
+        // Block entries chained on one line, each one level deeper.
+        let mut chain = 0usize;
+        if flow == 0 {
+            while i < bytes.len()
+                && matches!(bytes[i], b'-' | b'?' | b':')
+                && bytes.get(i + 1).is_none_or(|b| *b == b' ')
+            {
+                chain += 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] == b' ' {
+                    i += 1;
+                }
+            }
+            if chain > limit {
+                return Some((index + 1, i + 1));
+            }
+        }
+        // `[`/`{` open a flow collection only where a value starts (in block context).
+        let mut value_start = true;
+        let mut quote: Option<u8> = None;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if let Some(q) = quote {
+                if b == q {
+                    if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 1;
+                    } else {
+                        quote = None;
+                    }
+                } else if b == b'\\' && q == b'"' {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' | b'\'' if value_start || flow > 0 => quote = Some(b),
+                b'#' if i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t' => break,
+                b'[' | b'{' if value_start || flow > 0 => {
+                    flow += 1;
+                    if flow + chain > limit {
+                        return Some((index + 1, i + 1));
+                    }
+                }
+                b']' | b'}' if flow > 0 => flow -= 1,
+                b' ' | b'\t' => {
+                    i += 1;
+                    continue;
+                }
+                b'|' | b'>' if flow == 0 && value_start => {
+                    block_scalar = Some(indent);
+                    break;
+                }
+                _ => {}
+            }
+            // After `: `, `- `, `,` or an opening bracket, a new value starts.
+            value_start = match b {
+                b'[' | b'{' | b',' => true,
+                b':' | b'-' | b'?' => bytes.get(i + 1).is_none_or(|n| *n == b' '),
+                _ => false,
+            };
+            i += 1;
+        }
+    }
+    None
+}
+
+/// A YAML node read through serde_yaml, accepting what `serde_yaml::Value` refuses: integers
+/// beyond 64 bits (public documents carry them as `maximum: 18446744073709551616` and more);
+/// they become floats, as the same document read as JSON gives.
+struct YamlNode(serde_yaml::Value);
+
+impl<'de> serde::Deserialize<'de> for YamlNode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor).map(YamlNode)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = serde_yaml::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Number(i.into()))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Number(u.into()))
+    }
+    fn visit_i128<E>(self, i: i128) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Number((i as f64).into()))
+    }
+    fn visit_u128<E>(self, u: u128) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Number((u as f64).into()))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Number(f.into()))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(YamlNode(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_yaml::Value::Sequence(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_yaml::Mapping::new();
+        while let Some((YamlNode(k), YamlNode(v))) = map.next_entry()? {
+            out.insert(k, v);
+        }
+        Ok(serde_yaml::Value::Mapping(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents): (String, _) = data.variant()?;
+        let YamlNode(value) = contents.newtype_variant()?;
+        Ok(serde_yaml::Value::Tagged(Box::new(
+            serde_yaml::value::TaggedValue {
+                tag: serde_yaml::value::Tag::new(tag),
+                value,
+            },
+        )))
+    }
 }

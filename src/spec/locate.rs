@@ -84,7 +84,8 @@ impl Finder {
                 *key = None;
                 *want_key = true;
             }
-            Some(Frame::Sequence { index }) => *index += 1,
+            // Saturating: a complex key's frame starts at usize::MAX so that it never matches.
+            Some(Frame::Sequence { index }) => *index = index.saturating_add(1),
             None => {}
         }
     }

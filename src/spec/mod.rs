@@ -13,7 +13,7 @@ mod v31;
 
 pub use bundle::FILES_KEY;
 pub use error::{SpecError, SpecErrorKind};
-pub use load::{load, load_str};
+pub use load::{MAX_INPUT_BYTES, MAX_NESTING, load, load_limited, load_str, read_bounded};
 pub use locate::locate;
 pub use model::{
     Dialect, Document, Header, MediaType, Method, Operation, ParamLocation, Parameter, RequestBody,

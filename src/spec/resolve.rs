@@ -8,8 +8,9 @@ use serde_json::Value;
 use super::error::SpecErrorKind;
 use super::pointer::escape_token;
 
-/// The longest `$ref` chain we follow before calling it a cycle.
-const MAX_CHAIN: usize = 64;
+/// The longest acyclic `$ref` chain we follow; a real cycle is found by its repeated ref, at
+/// any length. Bounds the work on a document that chains thousands of aliases.
+const MAX_CHAIN: usize = 4096;
 
 /// A problem found at a pointer (without `#`).
 pub(crate) type Located = (String, SpecErrorKind);
@@ -99,8 +100,14 @@ pub(crate) fn follow<'a>(
         let Some(target) = root.pointer(&pointer) else {
             return Err(SpecErrorKind::UnknownRef(current));
         };
-        if !seen.insert(current.clone()) || chain.len() > MAX_CHAIN {
+        if !seen.insert(current.clone()) {
             return Err(SpecErrorKind::CyclicRef(chain));
+        }
+        if chain.len() > MAX_CHAIN {
+            return Err(SpecErrorKind::RefChainTooLong {
+                start: reference.to_string(),
+                limit: MAX_CHAIN,
+            });
         }
         match target.get("$ref") {
             Some(Value::String(next)) => {

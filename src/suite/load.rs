@@ -65,12 +65,17 @@ pub struct Suite {
 
 /// Reads the suite at `path`.
 pub fn load(path: &Path) -> Result<Suite, SuiteError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SuiteError {
-        file: path.to_path_buf(),
-        location: None,
-        key: None,
-        message: format!("cannot read the suite: {e}"),
-    })?;
+    // Bounded: a suite named `/dev/zero` (or a huge file) is refused, not read into memory.
+    let text =
+        crate::spec::read_bounded(path, crate::spec::MAX_INPUT_BYTES).map_err(|e| SuiteError {
+            file: path.to_path_buf(),
+            location: None,
+            key: None,
+            message: match e {
+                crate::spec::SpecErrorKind::Io(e) => format!("cannot read the suite: {e}"),
+                other => other.to_string(),
+            },
+        })?;
     load_str(path, &text, &|name| std::env::var(name).ok())
 }
 
@@ -89,35 +94,29 @@ pub fn load_str(
             message: e.message().trim().to_string(),
         }
     })?;
-    let mut fixtures = IndexMap::new();
-    let mut secrets = Vec::new();
+    super::validate::check_numbers(path, text, &file)?;
     let mut missing: Vec<(String, String)> = Vec::new();
-    for (name, fixture) in &file.fixtures {
-        let (value, secret) = match fixture {
-            Fixture::Plain(v) => (v, false),
-            Fixture::Detailed(d) => (&d.value, d.secret),
-        };
-        let mut lookup = |var: &str| match env(var) {
-            Some(v) => Ok(Value::String(v)),
-            None => {
-                missing.push((var.to_string(), name.clone()));
-                Ok(Value::String(String::new()))
-            }
-        };
-        let resolved = expand_toml(value, &mut lookup).map_err(|message| SuiteError {
-            file: path.to_path_buf(),
-            location: find(text, name),
-            key: Some(format!("fixtures.{name}")),
-            message,
-        })?;
-        if secret {
-            secrets.push(match &resolved {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
-        }
-        fixtures.insert(name.clone(), resolved);
+    let mut resolver = Fixtures {
+        path,
+        text,
+        file: &file,
+        env,
+        stack: Vec::new(),
+        done: IndexMap::new(),
+        secrets: Vec::new(),
+        missing: &mut missing,
+    };
+    for name in file.fixtures.keys() {
+        resolver.resolve(name)?;
     }
+    // In the order written, whatever order references resolved them in.
+    let mut fixtures = IndexMap::new();
+    for name in file.fixtures.keys() {
+        if let Some(v) = resolver.done.get(name) {
+            fixtures.insert(name.clone(), v.clone());
+        }
+    }
+    let secrets = std::mem::take(&mut resolver.secrets);
     let mut file = file;
     if let Some(target) = &file.suite.target {
         let mut lookup = |var: &str| match env(var) {
@@ -213,7 +212,99 @@ pub fn load_str(
         text: text.to_string(),
     };
     suite.check_references(text)?;
+    super::validate::check_flow_cycles(path, text, &suite.file)?;
     Ok(suite)
+}
+
+/// Resolves fixtures: `${ENV}` from the environment, `${fixtures.OTHER}` from another fixture
+/// (resolved first); a fixture that needs itself through others is a cycle, named.
+struct Fixtures<'a> {
+    path: &'a Path,
+    text: &'a str,
+    file: &'a SuiteFile,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    stack: Vec<String>,
+    done: IndexMap<String, Value>,
+    secrets: Vec<String>,
+    missing: &'a mut Vec<(String, String)>,
+}
+
+impl Fixtures<'_> {
+    fn resolve(&mut self, name: &str) -> Result<Value, SuiteError> {
+        if let Some(v) = self.done.get(name) {
+            return Ok(v.clone());
+        }
+        if let Some(start) = self.stack.iter().position(|n| n == name) {
+            let mut chain: Vec<String> = self.stack[start..]
+                .iter()
+                .map(|n| format!("fixtures.{n}"))
+                .collect();
+            chain.push(format!("fixtures.{name}"));
+            return Err(SuiteError {
+                file: self.path.to_path_buf(),
+                location: super::validate::key_location(self.text, &["fixtures", name]),
+                key: Some(format!("fixtures.{name}")),
+                message: format!(
+                    "fixtures refer to each other in a cycle: {}",
+                    chain.join(" -> ")
+                ),
+            });
+        }
+        let Some(fixture) = self.file.fixtures.get(name) else {
+            return Err(SuiteError {
+                file: self.path.to_path_buf(),
+                location: find(self.text, &format!("${{fixtures.{name}}}")),
+                key: self.stack.last().map(|n| format!("fixtures.{n}")),
+                message: format!("`${{fixtures.{name}}}` names no fixture of this suite"),
+            });
+        };
+        let (value, secret) = match fixture {
+            Fixture::Plain(v) => (v, false),
+            Fixture::Detailed(d) => (&d.value, d.secret),
+        };
+        self.stack.push(name.to_string());
+        let mut inner: Option<SuiteError> = None;
+        let resolved = {
+            let mut lookup = |var: &str| {
+                if let Some(other) = var.strip_prefix("fixtures.") {
+                    return match self.resolve(other) {
+                        Ok(v) => Ok(v),
+                        Err(e) => {
+                            let message = e.message.clone();
+                            inner.get_or_insert(e);
+                            Err(message)
+                        }
+                    };
+                }
+                match (self.env)(var) {
+                    Some(v) => Ok(Value::String(v)),
+                    None => {
+                        self.missing.push((var.to_string(), name.to_string()));
+                        Ok(Value::String(String::new()))
+                    }
+                }
+            };
+            expand_toml(value, &mut lookup)
+        };
+        self.stack.pop();
+        if let Some(e) = inner {
+            return Err(e);
+        }
+        let resolved = resolved.map_err(|message| SuiteError {
+            file: self.path.to_path_buf(),
+            location: find(self.text, name),
+            key: Some(format!("fixtures.{name}")),
+            message,
+        })?;
+        if secret {
+            self.secrets.push(match &resolved {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        }
+        self.done.insert(name.to_string(), resolved.clone());
+        Ok(resolved)
+    }
 }
 
 impl Suite {
@@ -385,7 +476,7 @@ fn collect_strings(value: &toml::Value, out: &mut dyn FnMut(&str)) {
 }
 
 /// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

@@ -6,6 +6,7 @@ mod model;
 mod patch;
 mod template;
 mod totp;
+mod validate;
 
 pub use load::{Suite, SuiteError, load, load_str};
 pub use model::{
@@ -14,3 +15,4 @@ pub use model::{
 };
 pub use template::{expand, expand_toml, references};
 pub use totp::{totp_at, totp_now};
+pub use validate::{MAX_BUDGET, MAX_BURST, MAX_EXAMPLES, MAX_RESPONSE_TIME, MIN_RATE};

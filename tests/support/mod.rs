@@ -1,0 +1,2 @@
+//! Shared test support: the hostile server fixture.
+pub mod hostile;
