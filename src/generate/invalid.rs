@@ -10,7 +10,8 @@ use proptest::strategy::{SBoxedStrategy, Union};
 use serde_json::{Value, json};
 
 use super::shape::flatten;
-use super::value::{infer_types, integer_range, node, types_of, validator_for};
+use super::value::{infer_types, integer_range, node, validator_for};
+use crate::schema::types_of;
 use crate::spec::escape_token;
 
 /// How deep into nested properties and items violations are planted.

@@ -1,7 +1,7 @@
 //! Schema shapes for generators: `$ref`s followed, `allOf` merged into one schema, so the value
 //! generators only ever see one node with plain keywords (plus `anyOf`/`oneOf` branches).
 
-use super::value::types_of;
+use crate::schema::types_of;
 use serde_json::{Map, Value, json};
 
 /// `$ref` hops followed before a chain is treated as unsatisfiable (the converter never

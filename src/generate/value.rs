@@ -12,6 +12,7 @@ use proptest::strategy::{SBoxedStrategy, Union};
 use serde_json::{Map, Value, json};
 
 use super::shape::{flatten, merge};
+use crate::schema::types_of;
 
 /// Past this many nested refs, optional properties are left out and arrays kept at their
 /// minimum size, so recursive schemas stay small.
@@ -236,19 +237,6 @@ fn any_sample(strategy: &SBoxedStrategy<Value>, keep: impl Fn(&Value) -> bool) -
             .new_tree(&mut runner)
             .is_ok_and(|tree| keep(&tree.current()))
     })
-}
-
-pub(crate) fn types_of(s: &Value) -> Option<Vec<String>> {
-    match s.get("type") {
-        Some(Value::String(t)) => Some(vec![t.clone()]),
-        Some(Value::Array(ts)) => Some(
-            ts.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect(),
-        ),
-        _ => None,
-    }
 }
 
 /// Without `type`, the keywords present say what was meant; with none, simple scalars.

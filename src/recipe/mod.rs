@@ -67,23 +67,7 @@ pub struct CaseRecipe {
     pub convention: Option<String>,
 }
 
-/// Side-effect classes an operation can have (`[operations.X] side_effect`).
-pub const SIDE_EFFECTS: &[&str] = &[
-    "none",
-    "issues-token",
-    "creates-user",
-    "changes-user",
-    "sends-email",
-    "sends-sms",
-    "enrols-mfa",
-    "removes-mfa",
-    "revokes-token",
-    "creates-client",
-    "impersonates",
-];
-
-/// Classes sent to a live target without `--allow`: they change nothing that lasts.
-pub const SAFE_SIDE_EFFECTS: &[&str] = &["none", "issues-token"];
+pub use crate::suite::{SAFE_SIDE_EFFECTS, SIDE_EFFECTS};
 
 /// What may be sent: against a live target, only operations whose side effects are safe or
 /// allowed.

@@ -585,6 +585,20 @@ impl Converter {
 }
 
 /// Is `v` of JSON Schema type `t`? (An integral float counts as an integer, as in Draft 4.)
+/// The types a schema's `type` names (a string or, in 3.1, an array), if it has one.
+pub(crate) fn types_of(s: &Value) -> Option<Vec<String>> {
+    match s.get("type") {
+        Some(Value::String(t)) => Some(vec![t.clone()]),
+        Some(Value::Array(ts)) => Some(
+            ts.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 pub(crate) fn has_type(v: &Value, t: &str) -> bool {
     match t {
         "null" => v.is_null(),

@@ -8,7 +8,7 @@ mod types;
 
 pub(crate) use crate::spec::percent_decode;
 pub use compile::{CompiledSchema, SchemaSet};
-pub(crate) use convert::has_type;
+pub(crate) use convert::{has_type, types_of};
 pub use types::{Direction, SchemaError, SchemaViolation, SpecWarning};
 
 #[cfg(test)]

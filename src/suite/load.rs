@@ -1,41 +1,16 @@
 //! Reads a suite file, resolves its fixtures (environment variables included) and checks its
 //! references against the document. Every error names the file, line and key.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde_json::Value;
-use thiserror::Error;
 
+pub use super::error::SuiteError;
+use super::error::line_col;
 use super::model::{Fixture, SuiteFile};
 use super::template::{expand_toml, references};
 use crate::spec::Document;
-
-/// A suite file that could not be used.
-#[derive(Debug, Error)]
-pub struct SuiteError {
-    pub file: PathBuf,
-    /// 1-based line and column, when known.
-    pub location: Option<(usize, usize)>,
-    /// The key at fault (`cases."oauth_token/401".inputs`).
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for SuiteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some((line, col)) = self.location {
-            write!(f, ":{line}:{col}")?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(key) = &self.key {
-            write!(f, " (key `{key}`)")?;
-        }
-        Ok(())
-    }
-}
 
 /// The names `[recipes.NAME]` may use: the recipe classes of the plan.
 pub const RECIPE_CLASSES: &[&str] = &[
@@ -116,7 +91,7 @@ pub fn load_str(
             fixtures.insert(name.clone(), v.clone());
         }
     }
-    let secrets = std::mem::take(&mut resolver.secrets);
+    let mut secrets = std::mem::take(&mut resolver.secrets);
     let mut file = file;
     if let Some(target) = &file.suite.target {
         let mut lookup = |var: &str| match env(var) {
@@ -395,14 +370,14 @@ impl Suite {
         }
         for (id, settings) in &self.file.operations {
             if let Some(class) = &settings.side_effect
-                && !crate::recipe::SIDE_EFFECTS.contains(&class.as_str())
+                && !super::model::SIDE_EFFECTS.contains(&class.as_str())
             {
                 return Err(error(
                     format!("operations.{id}.side_effect"),
                     class,
                     format!(
                         "no side-effect class `{class}` (one of: {})",
-                        crate::recipe::SIDE_EFFECTS.join(", ")
+                        super::model::SIDE_EFFECTS.join(", ")
                     ),
                 ));
             }
@@ -473,14 +448,6 @@ fn collect_strings(value: &toml::Value, out: &mut dyn FnMut(&str)) {
         toml::Value::Table(t) => t.values().for_each(|v| collect_strings(v, out)),
         _ => {}
     }
-}
-
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 /// Where `needle` first appears in the text.

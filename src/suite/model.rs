@@ -263,3 +263,21 @@ pub struct Patch {
     pub op: String,
     pub value: Option<toml::Value>,
 }
+
+/// Side-effect classes an operation can have (`[operations.X] side_effect`).
+pub const SIDE_EFFECTS: &[&str] = &[
+    "none",
+    "issues-token",
+    "creates-user",
+    "changes-user",
+    "sends-email",
+    "sends-sms",
+    "enrols-mfa",
+    "removes-mfa",
+    "revokes-token",
+    "creates-client",
+    "impersonates",
+];
+
+/// Classes sent to a live target without `--allow`: they change nothing that lasts.
+pub const SAFE_SIDE_EFFECTS: &[&str] = &["none", "issues-token"];

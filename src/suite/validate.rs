@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-use super::load::{SuiteError, line_col};
+use super::error::{SuiteError, line_col};
 use super::model::SuiteFile;
 use super::template::references;
 

@@ -8,7 +8,7 @@ use crate::crypto::now_unix;
 use crate::fault::Fault;
 use crate::http::{Reply, Req, with_query};
 use crate::state::{
-    OtpRec, Shared, State, Subject, UserRec, authenticate_client, bearer_from, grant_scopes,
+    OtpRec, Shared, Subject, UserRec, authenticate_client, bearer_from, consume_otp, grant_scopes,
     issue_user_tokens, lookup_access, profile_claims, split_scope,
 };
 use crate::tenant::{Client, Connection};
@@ -312,56 +312,6 @@ pub(crate) fn passwordless_start(sh: &Shared, req: &Req) -> Result<Reply, Reply>
         "phone_verified"
     }] = json!(false);
     Ok(Reply::json(StatusCode::OK, &body))
-}
-
-/// Check and consume a passwordless code; the user is created on first login.
-pub(crate) fn consume_otp(
-    st: &mut State,
-    connection: &str,
-    username: &str,
-    otp: &str,
-) -> Option<String> {
-    let key = (connection.to_string(), username.to_string());
-    let rec = st.otp_codes.get(&key)?;
-    if rec.code != otp || rec.exp <= now_unix() {
-        return None;
-    }
-    st.otp_codes.remove(&key);
-    let existing = st
-        .users
-        .values()
-        .find(|u| {
-            u.email.as_deref() == Some(username) || u.phone_number.as_deref() == Some(username)
-        })
-        .map(|u| u.user_id.clone());
-    if let Some(id) = existing {
-        return Some(id);
-    }
-    st.seq += 1;
-    let user_id = format!("{connection}|{:024x}", st.seq + 0x7200_0000_0000);
-    let is_email = username.contains('@');
-    st.users.insert(
-        user_id.clone(),
-        UserRec {
-            user_id: user_id.clone(),
-            connection: connection.to_string(),
-            email: is_email.then(|| username.to_string()),
-            password: None,
-            name: username.to_string(),
-            given_name: None,
-            family_name: None,
-            nickname: username.split('@').next().unwrap_or(username).to_string(),
-            phone_number: (!is_email).then(|| username.to_string()),
-            picture: None,
-            linked: Vec::new(),
-            blocked: false,
-            email_verified: is_email,
-            authenticators: Vec::new(),
-            recovery_code: None,
-            user_metadata: json!({}),
-        },
-    );
-    Some(user_id)
 }
 
 pub(crate) fn passwordless_verify(sh: &Shared, req: &Req) -> Result<Reply, Reply> {

@@ -130,7 +130,7 @@ pub(crate) fn ro(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         }
         user.user_id
     } else {
-        super::account::consume_otp(&mut st, &connection, &username, &password)
+        crate::state::consume_otp(&mut st, &connection, &username, &password)
             .ok_or_else(|| Reply::forbidden("invalid_grant", "Wrong email or verification code."))?
     };
     let body = issue_user_tokens(sh, &mut st, &user_id, &client, &scope, None, None, false);

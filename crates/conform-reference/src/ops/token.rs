@@ -521,7 +521,7 @@ fn passwordless(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply
     let requested = split_scope(Some(p.str("scope")?.as_deref().unwrap_or("openid")));
     let scope = grant_scopes(&sh.tenant, &requested, audience.as_deref());
     let mut st = sh.lock();
-    let user_id = super::account::consume_otp(&mut st, &realm, &username, &otp)
+    let user_id = crate::state::consume_otp(&mut st, &realm, &username, &otp)
         .ok_or_else(|| invalid_grant("Wrong email or verification code."))?;
     Ok(issue_user_tokens(
         sh,
