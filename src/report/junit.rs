@@ -251,7 +251,7 @@ pub fn sanitize(s: &str) -> String {
                 }
             }
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{fffe}' || c == '\u{ffff}' => {
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
             c => out.push(c),

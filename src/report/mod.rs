@@ -38,10 +38,19 @@ pub struct RunReport<'a> {
 pub fn write_all(dir: &Path, report: &RunReport<'_>) -> Result<Vec<PathBuf>, (PathBuf, io::Error)> {
     let files = [
         ("junit.xml", Ok(junit::render(report).into_bytes())),
-        ("conform.json", Ok(json::render(report).into_bytes())),
+        (
+            "conform.json",
+            Ok(json_controls(&json::render(report)).into_bytes()),
+        ),
         ("conform.html", Ok(html::render(report).into_bytes())),
-        ("summary.md", Ok(markdown::render(report).into_bytes())),
-        ("exchanges.har", Ok(har::render(report).into_bytes())),
+        (
+            "summary.md",
+            Ok(escape_controls(&markdown::render(report)).into_bytes()),
+        ),
+        (
+            "exchanges.har",
+            Ok(json_controls(&har::render(report)).into_bytes()),
+        ),
     ];
     let mut written = Vec::new();
     for (name, bytes) in files {
@@ -259,9 +268,37 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// JSON text with the control characters serde leaves raw (DEL and the C1 range, which a
+/// terminal obeys) written as `\u` escapes; JSON puts them only inside strings, where the
+/// escape means the same character.
+pub fn json_controls(json: &str) -> String {
+    let raw = |c: char| c.is_control() && c != '\n' && c != '\t' && c != '\r';
+    if !json.chars().any(raw) {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{escape_controls, timestamp};
+    use super::{escape_controls, json_controls, timestamp};
+
+    #[test]
+    fn json_keeps_its_meaning_without_raw_controls() {
+        let text = serde_json::to_string(&serde_json::json!({"x": "a\u{9b}b\u{7f}"})).unwrap();
+        let clean = json_controls(&text);
+        assert!(!clean.chars().any(|c| c.is_control()), "{clean}");
+        let back: serde_json::Value = serde_json::from_str(&clean).unwrap();
+        assert_eq!(back["x"], "a\u{9b}b\u{7f}");
+    }
     use std::time::{Duration, SystemTime};
 
     #[test]
