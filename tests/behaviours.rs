@@ -88,9 +88,9 @@ xfail = "address.country is a number on this server"
 [cases."samlp_metadata/200"]
 skip = "not today"
 
-[cases."tokeninfo/200"]
+[cases."samlp_login/200"]
 expect_status = 400
-reason = "this tenant refuses every id_token"
+reason = "this tenant refuses every SAML login"
 headers = {}
 "#,
     );
@@ -117,7 +117,7 @@ headers = {}
     assert_eq!(skipped["outcome"], "ignored");
     assert!(skipped["reason"].as_str().unwrap().contains("not today"));
     // Expecting 400 where the server answers 200: strict, so the case fails naming both.
-    let expected = case(&fixed, "tokeninfo/200");
+    let expected = case(&fixed, "samlp_login/200");
     assert_eq!(
         expected["note"].as_str().map(|n| n.contains("expects 400")),
         Some(true),
@@ -242,6 +242,59 @@ fn shell_words(line: &str) -> Vec<String> {
         words.push(word);
     }
     words
+}
+
+#[test]
+fn a_run_that_tests_nothing_exits_4_and_keeps_the_last_reports() {
+    let server = common::server(&[]);
+    let dir = common::report_dir("behaviour-nothing-ran");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("junit.xml"), "previous").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "--base-url",
+            &server.base_url,
+            "no-case-has-this-name",
+        ])
+        .arg("--report-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let stderr =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no case ran"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("junit.xml")).unwrap(),
+        "previous"
+    );
+}
+
+#[test]
+fn json_format_prints_only_json_on_stdout() {
+    let server = common::server(&[]);
+    let run = common::conform(
+        "behaviour-json-stdout",
+        &[
+            "run",
+            "--base-url",
+            &server.base_url,
+            "--format",
+            "json",
+            "userinfo",
+        ],
+    );
+    assert!(!run.stdout.trim().is_empty());
+    for line in run.stdout.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    assert!(
+        run.stderr.contains("conform "),
+        "the banner goes to stderr: {}",
+        run.stderr
+    );
 }
 
 #[test]

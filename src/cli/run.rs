@@ -182,7 +182,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             say(
                 &mut human,
                 format!(
-                    "conform: no case ran ({} filtered out, {} ignored): nothing was tested",
+                    "conform: no case ran ({} filtered out, {} ignored): nothing was tested; the reports of the previous run are left as they were",
                     totals.filtered_out, totals.ignored
                 ),
             )?;

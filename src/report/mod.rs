@@ -104,6 +104,10 @@ impl Reporter for ReportFiles {
             }
             Event::CaseFinished(result) => self.results.push((**result).clone()),
             Event::RunFinished { totals, duration } => {
+                // A run that tested nothing leaves the previous run's reports as they were.
+                if totals.ran() == 0 {
+                    return Ok(());
+                }
                 if let Some(info) = &self.info {
                     let report = RunReport {
                         info,
