@@ -44,7 +44,7 @@ fn auth0_like(allow_simulation: bool) -> common::Server {
 }
 
 #[test]
-fn through_a_slow_proxy_without_a_suite_nothing_fails() {
+fn through_a_slow_proxy_without_a_suite_nothing_fails_falsely() {
     let _turn = common::FULL_RUN.lock().unwrap_or_else(|e| e.into_inner());
     let server = auth0_like(true);
     let proxy = common::proxy::start(&server.base_url, Duration::from_millis(50));
@@ -60,13 +60,7 @@ fn through_a_slow_proxy_without_a_suite_nothing_fails() {
             "2",
         ],
     );
-    let failed = with_outcome(&run, "failed");
-    assert!(
-        failed.is_empty(),
-        "false failures {failed:?}\n{}",
-        run.stdout
-    );
-    assert_ne!(run.code, 1, "{}", run.stdout);
+    only_known_disagreements(&run);
     assert!(proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed) > 50);
     assert!(run.stdout.contains("reached: "), "{}", run.stdout);
 }
@@ -134,7 +128,26 @@ fn without_simulation_server_errors_are_never_failures() {
             );
         }
     }
-    assert!(with_outcome(&run, "failed").is_empty(), "{}", run.stdout);
+    only_known_disagreements(&run);
+}
+
+/// Without a suite the document is read as written, and where the 3.0 document and Auth0
+/// disagree the reference server answers as Auth0 does (crates/conform-reference/PROVOKE.md;
+/// the reference suite patches these): `/userinfo`'s 401 is text/plain, `/authorize`'s errors
+/// before a redirect are an HTML page. Those answers break the document as written, so they
+/// fail, as content types; nothing else may: no case fails for having reached another
+/// documented status, a rate limit or a 5xx nobody sent.
+fn only_known_disagreements(run: &common::Run) {
+    for case in cases(run).iter().filter(|c| c["outcome"] == "failed") {
+        let id = case["id"].as_str().unwrap_or_default();
+        let status = &case["exchange"]["response"]["status"];
+        let known = (id.starts_with("userinfo/") && *status == 401)
+            || (id.starts_with("authorize/") && *status == 400);
+        assert!(known, "a failure that is no known disagreement: {case}");
+        for violation in case["violations"].as_array().into_iter().flatten() {
+            assert_eq!(violation["check"], "content_type", "{case}");
+        }
+    }
 }
 
 #[test]
