@@ -192,6 +192,10 @@ pub struct RunArgs {
     /// Seconds before a request is given up (a harness error, not a failure).
     #[arg(long, default_value_t = DEFAULT_TIMEOUT, value_name = "SECS")]
     pub timeout: f64,
+    /// A header sent with every request, `Name: value` (repeatable); `${VAR}` is read from the
+    /// environment. The value is always secret. The suite's operation and case headers win.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
     /// List every ignored case in the console (default: one line per reason, with a count).
     #[arg(short = 'v', long)]
     pub verbose: bool,

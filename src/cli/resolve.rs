@@ -12,6 +12,7 @@ use conform::report::console::ConsoleFormat;
 use conform::runner::{DEFAULT_TEST_THREADS, Selection};
 use conform::spec::Document;
 use conform::suite::{self, Suite};
+use indexmap::IndexMap;
 
 use super::CliError;
 use super::args::RunArgs;
@@ -160,6 +161,10 @@ pub struct RunConfig {
     pub report_dir: PathBuf,
     /// `conform run ...` up to the case id: every flag that changes what is sent.
     pub rerun_prefix: String,
+    /// Headers for every request: `[suite] headers` with `--header` on top.
+    pub headers: IndexMap<String, String>,
+    /// The `--header` values: secret, whatever their name.
+    pub header_secrets: Vec<String>,
 }
 
 /// Resolves `conform run`'s flags and suite.
@@ -233,7 +238,23 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
         _ => ConsoleFormat::Pretty,
     };
     let rerun_prefix = rerun_prefix(args, seed, examples);
+    let mut headers: IndexMap<String, String> = header
+        .as_ref()
+        .map(|h| h.headers.clone())
+        .unwrap_or_default();
+    let mut header_secrets = Vec::new();
+    for text in &args.headers {
+        let (name, value) = parse_header(text, &|var| std::env::var(var).ok())?;
+        // A flag wins over the suite, whatever the case of the name.
+        headers.retain(|k, _| !k.eq_ignore_ascii_case(&name));
+        if !value.is_empty() {
+            header_secrets.push(value.clone());
+        }
+        headers.insert(name, value);
+    }
     Ok(RunConfig {
+        headers,
+        header_secrets,
         strict: header.as_ref().and_then(|h| h.strict).unwrap_or(false),
         resolved,
         target,
@@ -270,6 +291,53 @@ pub fn parse_base_url(text: &str) -> Result<String, CliError> {
         return Err(usage("no host"));
     }
     Ok(text.trim_end_matches('/').to_string())
+}
+
+/// `--header 'Name: value'`: a valid header name and value, `${VAR}` read from `env` (a missing
+/// variable is a usage error naming it); `${fixtures.X}` and `${flows.F.V}` stay for the run.
+pub fn parse_header(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String), CliError> {
+    let usage = |why: String| CliError::Usage(format!("--header {text:?}: {why}"));
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(usage("give `Name: value`".into()));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        return Err(usage(format!("{name:?} is not a header name")));
+    }
+    let mut missing: Option<String> = None;
+    let mut lookup = |var: &str| -> Result<serde_json::Value, String> {
+        if var.contains('.') || var == "status" || var == "unique" {
+            return Ok(serde_json::Value::String(format!("${{{var}}}")));
+        }
+        match env(var) {
+            Some(v) => Ok(serde_json::Value::String(v)),
+            None => {
+                missing.get_or_insert_with(|| var.to_string());
+                Ok(serde_json::Value::String(String::new()))
+            }
+        }
+    };
+    let expanded = conform::suite::expand(value, &mut lookup).map_err(usage)?;
+    if let Some(var) = missing {
+        return Err(usage(format!(
+            "the environment variable {var} is not set; nothing was sent"
+        )));
+    }
+    let value = match expanded {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(usage("the value holds a line break or NUL".into()));
+    }
+    Ok((name.to_string(), value))
 }
 
 /// A duration in seconds from a flag or the suite: finite, above zero, at most an hour.
@@ -342,6 +410,9 @@ fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> String {
     }
     if args.timeout != super::args::DEFAULT_TIMEOUT {
         cmd.push_str(&format!(" --timeout {}", args.timeout));
+    }
+    for header in &args.headers {
+        cmd.push_str(&format!(" --header {}", quote(header)));
     }
     if args.live {
         cmd.push_str(" --live");
@@ -460,6 +531,59 @@ mod tests {
             suite.path.display()
         );
         assert_eq!(config.target, Target::Embedded);
+    }
+
+    #[test]
+    fn header_flags_win_over_suite_headers_whatever_the_case() {
+        let config = in_repo(|| {
+            run(&run_args(&[
+                "--suite",
+                "tests/fixtures/own_api/plain.toml",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--header",
+                "authorization: Bearer from-the-flag",
+            ]))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let headers: Vec<(&str, &str)> = config
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                ("x-team", "blue"),
+                ("authorization", "Bearer from-the-flag")
+            ]
+        );
+        assert_eq!(config.header_secrets, ["Bearer from-the-flag"]);
+        assert!(
+            config
+                .rerun_prefix
+                .contains("--header 'authorization: Bearer from-the-flag'")
+        );
+    }
+
+    #[test]
+    fn header_values_read_the_environment_and_name_a_missing_variable() {
+        let env = |name: &str| (name == "TOKEN").then(|| "t-1".to_string());
+        let (name, value) = parse_header("Authorization: Bearer ${TOKEN}", &env).unwrap();
+        assert_eq!(
+            (name.as_str(), value.as_str()),
+            ("Authorization", "Bearer t-1")
+        );
+        // Run-time templates stay for the runner.
+        let (_, value) = parse_header("x: ${flows.login.access_token}", &env).unwrap();
+        assert_eq!(value, "${flows.login.access_token}");
+        match parse_header("x: ${NOPE}", &env) {
+            Err(e) => assert!(e.to_string().contains("NOPE"), "{e}"),
+            Ok(v) => panic!("accepted {v:?}"),
+        }
+        for bad in ["x", "a b: c", ": v"] {
+            assert!(parse_header(bad, &env).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use conform::baseline::Baseline;
 use conform::event::{Fanout, Reporter};
 use conform::execute::{Client, ClientOptions, Gate, Pacer};
-use conform::recipe::plan_document;
+use conform::recipe::plan_document_with;
 use conform::redact::Redactor;
 use conform::report::console::{Console, ConsoleFormat};
 use conform::report::{ReportFiles, plan::Overview};
@@ -35,6 +35,8 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         format,
         report_dir,
         rerun_prefix,
+        headers,
+        header_secrets,
     } = config;
     let (doc, suite, patches) = (resolved.doc, resolved.suite, resolved.patches);
     // Human lines go to stderr when stdout carries JSON events.
@@ -42,7 +44,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         ConsoleFormat::Json => Box::new(std::io::stderr()),
         _ => Box::new(std::io::stdout()),
     };
-    let (plan, recipes) = plan_document(&doc, suite.clone(), safety);
+    let (plan, recipes) = plan_document_with(&doc, suite.clone(), safety, headers);
     let plan = Arc::new(plan);
     let pacer = Pacer::new(limits);
     let target_name = match &target {
@@ -110,6 +112,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         };
         let redactor = Redactor::new();
         for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
+            redactor.add_secret(secret.clone());
+        }
+        for secret in &header_secrets {
             redactor.add_secret(secret.clone());
         }
         // Credentials in the base URL (`https://user:pass@host`) are secrets too.

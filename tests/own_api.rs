@@ -1,0 +1,229 @@
+//! Pointing conform at an API of one's own: credentials on the command line (`--header`) and
+//! for every request (`[suite] headers`), against a small fixture API on 127.0.0.1 (bearer
+//! security, not Auth0) that records every request head it sees.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const TOKEN: &str = "own-tok-31f9c";
+const TRACE: &str = "trace-77d0";
+
+/// One request the fixture saw: its path and its whole head.
+#[derive(Debug, Clone)]
+struct Seen {
+    path: String,
+    head: String,
+    status: u16,
+}
+
+struct Fixture {
+    base_url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// 200 with the right bearer token (or on /public), 401 without.
+fn answer(head: &str) -> (String, u16) {
+    let target = head.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split('?').next().unwrap_or(target).to_string();
+    let bearer = header(head, "authorization") == Some(&format!("Bearer {TOKEN}"));
+    let ok = match path.as_str() {
+        "/items" | "/team" => bearer,
+        "/public" => true,
+        _ => false,
+    };
+    (path, if ok { 200 } else { 401 })
+}
+
+fn start() -> Fixture {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    runtime.spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let head_end = loop {
+                    let Ok(n) = stream.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                let (path, status) = answer(&head);
+                log.lock().unwrap().push(Seen {
+                    path,
+                    head,
+                    status,
+                });
+                let body = if status == 200 {
+                    r#"{"ok":true}"#
+                } else {
+                    r#"{"error":"unauthorized"}"#
+                };
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    Fixture {
+        base_url,
+        seen,
+        _runtime: runtime,
+    }
+}
+
+fn outcome(report: &serde_json::Value, id: &str) -> String {
+    report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no case {id} in {report}"))["outcome"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn header_flag_and_suite_headers_reach_every_request_and_401_leaves_the_credential_out() {
+    let fixture = start();
+    let run = common::conform_env(
+        "own-api-headers",
+        &[
+            "run",
+            "--suite",
+            "tests/fixtures/own_api/suite.toml",
+            "--base-url",
+            &fixture.base_url,
+            "--examples",
+            "2",
+            "--header",
+            "Authorization: Bearer ${OWN_API_TOKEN}",
+            "-H",
+            "X-Client: conform-test",
+        ],
+        &[
+            ("NO_COLOR", "1"),
+            ("OWN_API_TOKEN", TOKEN),
+            ("OWN_API_TRACE", TRACE),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    for id in [
+        "list_items/200",
+        "list_items/401",
+        "team/200",
+        "team/401",
+        "public/200",
+    ] {
+        assert_eq!(outcome(&report, id), "passed", "{id}");
+    }
+    let seen = fixture.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    for s in &seen {
+        // Every request: the suite's trace header (from the environment) and the flag's header.
+        assert_eq!(header(&s.head, "x-trace"), Some(TRACE), "{}", s.head);
+        assert_eq!(
+            header(&s.head, "x-client"),
+            Some("conform-test"),
+            "{}",
+            s.head
+        );
+        let team = header(&s.head, "x-team");
+        // The case's own header wins over the suite's on team/200 (its only 200 answers).
+        if s.path == "/team" && s.status == 200 {
+            assert_eq!(team, Some("red"), "{}", s.head);
+        } else {
+            assert_eq!(team, Some("blue"), "{}", s.head);
+        }
+    }
+    // The 401 cases (from the bearer scheme) left the --header credential out.
+    for path in ["/items", "/team"] {
+        assert!(
+            seen.iter().any(|s| s.path == path
+                && s.status == 401
+                && header(&s.head, "authorization").is_none()),
+            "{path}: no request without the credential: {seen:?}"
+        );
+        assert!(seen.iter().any(|s| s.path == path && s.status == 200));
+    }
+    let all = run.all_output();
+    assert!(!all.contains(TOKEN), "the --header value leaked");
+    assert!(
+        !all.contains(TRACE),
+        "the suite header value from the environment leaked"
+    );
+}
+
+#[test]
+fn a_header_variable_that_is_not_set_is_a_usage_error_naming_it() {
+    let run = common::conform_env(
+        "own-api-missing-var",
+        &[
+            "run",
+            "--spec",
+            "tests/fixtures/own_api/api.yaml",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--header",
+            "Authorization: Bearer ${OWN_API_NOT_SET_4411}",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("OWN_API_NOT_SET_4411"),
+        "{}",
+        run.stderr
+    );
+    for bad in ["no-colon", "Bad Name: x", ": x"] {
+        let run = common::conform(
+            "own-api-bad-header",
+            &[
+                "run",
+                "--spec",
+                "tests/fixtures/own_api/api.yaml",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--header",
+                bad,
+            ],
+        );
+        assert_eq!(run.code, 2, "{bad}: {}\n{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("--header"), "{bad}: {}", run.stderr);
+    }
+}
