@@ -227,3 +227,104 @@ fn a_header_variable_that_is_not_set_is_a_usage_error_naming_it() {
         assert!(run.stderr.contains("--header"), "{bad}: {}", run.stderr);
     }
 }
+
+fn cases_with(report: &serde_json::Value, outcome: &str) -> Vec<serde_json::Value> {
+    report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["outcome"] == outcome)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn max_fail_stops_handing_out_cases_and_reports_the_rest_as_not_run() {
+    // Every answer breaks the document: `ok` is required.
+    let fixture = common::fixture::serve(|_| {
+        common::fixture::answer(200, &[("content-type", "application/json")], b"{}")
+    });
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--spec",
+            "tests/fixtures/own_api/api.yaml",
+            "--base-url",
+            &fixture.base_url,
+            "--examples",
+            "1",
+            "--test-threads",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let all: Vec<String> = args(&[]);
+    let all = common::conform(
+        "own-api-no-max-fail",
+        &all.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let failing = cases_with(&all.json(), "failed").len();
+    assert!(
+        failing >= 3,
+        "the fixture should fail several cases: {}",
+        all.stdout
+    );
+    for (name, extra) in [
+        ("own-api-fail-fast", &["--fail-fast"][..]),
+        ("own-api-max-fail-2", &["--max-fail", "2"]),
+    ] {
+        let argv = args(extra);
+        let run = common::conform(name, &argv.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(run.code, 1, "{name}: {}\n{}", run.stdout, run.stderr);
+        let report = run.json();
+        let max = if extra[0] == "--fail-fast" { 1 } else { 2 };
+        assert_eq!(cases_with(&report, "failed").len(), max, "{name}: {report}");
+        let not_run = cases_with(&report, "ignored")
+            .into_iter()
+            .filter(|c| c.to_string().contains("not run: --max-fail reached"))
+            .count();
+        assert!(
+            not_run >= 1,
+            "{name}: nothing reported as not run: {report}"
+        );
+    }
+}
+
+#[test]
+fn a_dead_target_stops_after_ten_connection_errors_with_one_line_and_exit_5() {
+    // A port nothing listens on: bind, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = common::conform(
+        "own-api-dead",
+        &[
+            "run",
+            "--spec",
+            "spec/auth0-authentication.yaml",
+            "--base-url",
+            &url,
+            "--examples",
+            "1",
+            "--test-threads",
+            "2",
+        ],
+    );
+    assert_eq!(run.code, 5, "{}\n{}", run.stdout, run.stderr);
+    let line = format!("conform: nothing answers at {url} (");
+    let all = run.all_output();
+    assert_eq!(all.matches(&line).count(), 1, "{all}");
+    assert!(all.contains("): stopping"), "{all}");
+    let report = run.json();
+    let errors = cases_with(&report, "error").len();
+    let stopped = cases_with(&report, "ignored")
+        .into_iter()
+        .filter(|c| c.to_string().contains("nothing answers"))
+        .count();
+    // A handful of cases met the refused connection; the rest were never started.
+    assert!((1..=20).contains(&errors), "{errors} errors");
+    assert!(stopped > 50, "only {stopped} cases stopped");
+}

@@ -178,6 +178,12 @@ pub struct RunArgs {
     /// from the K-th) or hash:K/N (by case id, stable as cases are added).
     #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(conform::plan::Partition))]
     pub partition: Option<conform::plan::Partition>,
+    /// Stop at the first failed case: the cases not yet started are reported as not run.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Stop handing out cases once N cases failed; the rest are reported as not run.
+    #[arg(long, value_name = "N")]
+    pub max_fail: Option<usize>,
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,

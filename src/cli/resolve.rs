@@ -217,6 +217,17 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
+    if args.max_fail == Some(0) {
+        return Err(CliError::Usage(
+            "--max-fail 0: give 1 or more (the number of failed cases that stops the run)".into(),
+        ));
+    }
+    // --fail-fast is --max-fail 1, whatever else is given.
+    let max_fail = if args.fail_fast {
+        Some(1)
+    } else {
+        args.max_fail
+    };
     let seed = args.seed.unwrap_or_else(random_seed);
     let test = &args.test;
     let selection = Selection {
@@ -230,6 +241,7 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
             .test_threads
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_TEST_THREADS),
+        max_fail,
     };
     let format = match test.format {
         Some(super::args::RunFormat::Json) => ConsoleFormat::Json,
@@ -583,6 +595,20 @@ mod tests {
         }
         for bad in ["x", "a b: c", ": v"] {
             assert!(parse_header(bad, &env).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fail_fast_is_max_fail_one_and_zero_is_refused() {
+        let config = in_repo(|| run(&run_args(&["--max-fail", "3"]))).unwrap();
+        assert_eq!(config.selection.max_fail, Some(3));
+        let config = in_repo(|| run(&run_args(&["--max-fail", "3", "--fail-fast"]))).unwrap();
+        assert_eq!(config.selection.max_fail, Some(1));
+        let config = in_repo(|| run(&run_args(&[]))).unwrap();
+        assert_eq!(config.selection.max_fail, None);
+        match in_repo(|| run(&run_args(&["--max-fail", "0"]))) {
+            Err(e) => assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}"),
+            Ok(_) => panic!("--max-fail 0 was accepted"),
         }
     }
 

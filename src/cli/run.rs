@@ -177,12 +177,22 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             .verbose(args.verbose)
             .progress(conform::report::console::progress_wanted(format));
         let mut files = ReportFiles::new(&report_dir, warnings, redactor.clone());
+        let shared = Arc::clone(&cx);
         let totals = {
             let mut reporters: Vec<&mut dyn Reporter> = vec![&mut console, &mut files];
             runner::run(cx, &selection, &mut Fanout(std::mem::take(&mut reporters)))
                 .map_err(CliError::Console)?
         };
         drop(console);
+        let unanswered = shared.gate.unanswered();
+        if unanswered >= runner::DEAD_AFTER {
+            say(
+                &mut human,
+                format!(
+                    "conform: nothing answers at {base_url} ({unanswered} connections refused or timed out, no answer at all): stopping"
+                ),
+            )?;
+        }
         if totals.ran() == 0 {
             say(
                 &mut human,

@@ -11,7 +11,7 @@ mod shrink;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -25,6 +25,20 @@ use crate::plan::{Case, Readiness, Recipe};
 
 /// Concurrency when `--test-threads` is not given: cases wait on the network, not the CPU.
 pub const DEFAULT_TEST_THREADS: usize = 16;
+
+/// Connection errors (refused, timed out) at the start of a run, with no answer at all, after
+/// which the target is taken for dead and no more cases are handed out.
+pub const DEAD_AFTER: usize = 10;
+
+/// Why the rest of a stopped run is not run.
+pub const NOT_RUN_MAX_FAIL: &str = "not run: --max-fail reached";
+/// The reason of cases left after [`DEAD_AFTER`] connection errors.
+pub const NOT_RUN_DEAD: &str = "not run: nothing answers at the target";
+
+/// Handing out cases: on, stopped by `--max-fail`, stopped because nothing answers.
+const GO: u8 = 0;
+const STOP_MAX_FAIL: u8 = 1;
+const STOP_DEAD: u8 = 2;
 
 /// Which cases run: libtest's flags, as `cargo test` users know them.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +54,8 @@ pub struct Selection {
     pub include_ignored: bool,
     /// Cases at a time (at least 1).
     pub threads: usize,
+    /// Stop handing out cases once this many failed (`--max-fail`, `--fail-fast` is 1).
+    pub max_fail: Option<usize>,
 }
 
 impl Selection {
@@ -108,17 +124,25 @@ pub fn run(
         }
     }
     let threads = selection.threads.max(1);
+    // Workers check it before each case, and count failures as they finish them (not when
+    // the reporter gets them), so a worker never starts a case after the last allowed failure.
+    let stop = Arc::new(Stopper {
+        state: AtomicU8::new(GO),
+        failed: AtomicUsize::new(0),
+        max_fail: selection.max_fail,
+    });
     // The main phase: workers take cases in plan order; results stream back as they finish.
     let (tx, rx) = mpsc::channel::<CaseResult>();
     let next = Arc::new(AtomicUsize::new(0));
     let main_phase = Arc::new(main_phase);
     let workers: Vec<_> = (0..threads.min(main_phase.len()))
         .map(|_| {
-            let (cx, tx, next, queue) = (
+            let (cx, tx, next, queue, stop) = (
                 Arc::clone(&cx),
                 tx.clone(),
                 Arc::clone(&next),
                 Arc::clone(&main_phase),
+                Arc::clone(&stop),
             );
             std::thread::spawn(move || {
                 loop {
@@ -126,7 +150,7 @@ pub fn run(
                     let Some(&index) = queue.get(at) else {
                         break;
                     };
-                    if tx.send(run_guarded(&cx, index)).is_err() {
+                    if tx.send(run_unless_stopped(&cx, index, &stop)).is_err() {
                         break;
                     }
                 }
@@ -150,7 +174,7 @@ pub fn run(
     reported?;
     // The last phase: rate-limit bursts, one at a time, never beside other cases.
     for index in last_phase {
-        emit(run_guarded(&cx, index), reporter)?;
+        emit(run_unless_stopped(&cx, index, &stop), reporter)?;
     }
     // Failing flows, once each, at their root.
     for failure in cx.flows.failures() {
@@ -192,6 +216,50 @@ fn decide(cx: &RunContext, selection: &Selection, index: usize, case: &Case) -> 
         }
         _ => Plan::Run,
     }
+}
+
+/// Whether cases are still handed out, and the failures so far.
+struct Stopper {
+    state: AtomicU8,
+    failed: AtomicUsize,
+    max_fail: Option<usize>,
+}
+
+impl Stopper {
+    fn stop(&self, why: u8) {
+        let _ = self
+            .state
+            .compare_exchange(GO, why, Ordering::SeqCst, Ordering::SeqCst);
+    }
+}
+
+/// Runs one case, unless the run has stopped (`--max-fail`, or nothing answers): then the case
+/// is reported as not run, with why.
+fn run_unless_stopped(cx: &RunContext, index: usize, stop: &Stopper) -> CaseResult {
+    if cx.gate.unanswered() >= DEAD_AFTER {
+        stop.stop(STOP_DEAD);
+    }
+    let reason = match stop.state.load(Ordering::SeqCst) {
+        GO => {
+            let result = run_guarded(cx, index);
+            if matches!(result.outcome, Outcome::Failed { .. }) {
+                let failed = stop.failed.fetch_add(1, Ordering::SeqCst) + 1;
+                if stop.max_fail.is_some_and(|max| failed >= max) {
+                    stop.stop(STOP_MAX_FAIL);
+                }
+            }
+            return result;
+        }
+        STOP_MAX_FAIL => NOT_RUN_MAX_FAIL,
+        _ => NOT_RUN_DEAD,
+    };
+    blank_result(
+        cx,
+        &cx.plan.cases[index],
+        Outcome::Ignored {
+            reason: reason.to_string(),
+        },
+    )
 }
 
 /// Runs one case; a panic in conform becomes a harness error of that case, and the baseline
