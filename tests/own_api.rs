@@ -328,3 +328,87 @@ fn a_dead_target_stops_after_ten_connection_errors_with_one_line_and_exit_5() {
     assert!((1..=20).contains(&errors), "{errors} errors");
     assert!(stopped > 50, "only {stopped} cases stopped");
 }
+
+/// The case ids `conform run --list` selects with `extra`.
+fn listed(extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "run",
+        "--spec",
+        "tests/fixtures/own_api/api.yaml",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--list",
+    ];
+    args.extend_from_slice(extra);
+    let run = common::conform("own-api-list", &args);
+    assert_eq!(run.code, 0, "{extra:?}: {}\n{}", run.stdout, run.stderr);
+    run.stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn method_status_operation_and_tag_filters_combine_with_libtest_filters() {
+    assert_eq!(
+        listed(&["--tag", "items"]),
+        ["list_items/200", "list_items/401", "public/200"]
+    );
+    assert_eq!(
+        listed(&["--tag", "items", "--status", "2xx"]),
+        ["list_items/200", "public/200"]
+    );
+    assert_eq!(
+        listed(&["--tag", "items", "--status", "2xx", "--skip", "public"]),
+        ["list_items/200"]
+    );
+    assert_eq!(
+        listed(&[
+            "--status",
+            "401",
+            "--operation",
+            "team",
+            "--operation",
+            "public"
+        ]),
+        ["team/401"]
+    );
+    assert_eq!(
+        listed(&["--method", "get", "--status", "4xx", "items"]),
+        ["list_items/401"]
+    );
+    assert!(listed(&["--method", "POST"]).is_empty());
+    // A run that selects nothing sends nothing and says so: exit 4.
+    let run = common::conform(
+        "own-api-filter-nothing",
+        &[
+            "run",
+            "--spec",
+            "tests/fixtures/own_api/api.yaml",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--method",
+            "POST",
+        ],
+    );
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.all_output().contains("5 filtered out"),
+        "{}",
+        run.all_output()
+    );
+    // A tag or operation the document does not have is a typo: exit 2, named.
+    let run = common::conform(
+        "own-api-filter-typo",
+        &[
+            "run",
+            "--spec",
+            "tests/fixtures/own_api/api.yaml",
+            "--tag",
+            "itemz",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("itemz"), "{}", run.stderr);
+}

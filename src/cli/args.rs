@@ -232,6 +232,18 @@ pub struct TestArgs {
     /// Leave out the cases whose id contains FILTER (repeatable).
     #[arg(long, value_name = "FILTER")]
     pub skip: Vec<String>,
+    /// Run only the cases of operations with this method (repeatable), e.g. GET.
+    #[arg(long = "method", value_name = "METHOD")]
+    pub methods: Vec<String>,
+    /// Run only the cases of this status (repeatable): a code (401) or a class (4xx).
+    #[arg(long = "status", value_name = "CODE|CLASS")]
+    pub statuses: Vec<String>,
+    /// Run only the cases of this operation id (repeatable).
+    #[arg(long = "operation", value_name = "ID")]
+    pub operations: Vec<String>,
+    /// Run only the cases of operations with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
     /// Run only the cases that are ignored by default (opt-in cases such as rate-limit bursts).
     #[arg(long)]
     pub ignored: bool,

@@ -9,8 +9,9 @@ use std::time::Duration;
 use conform::execute::Limit;
 use conform::recipe::{DEFAULT_EXAMPLES, Safety};
 use conform::report::console::ConsoleFormat;
-use conform::runner::{DEFAULT_TEST_THREADS, Selection};
+use conform::runner::{DEFAULT_TEST_THREADS, Selection, StatusFilter};
 use conform::spec::Document;
+use conform::spec::Method;
 use conform::suite::{self, Suite};
 use indexmap::IndexMap;
 
@@ -230,7 +231,52 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
     };
     let seed = args.seed.unwrap_or_else(random_seed);
     let test = &args.test;
+    let methods = test
+        .methods
+        .iter()
+        .map(|m| {
+            Method::ALL
+                .into_iter()
+                .find(|known| known.as_str().eq_ignore_ascii_case(m.trim()))
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--method {m:?}: give one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let statuses = test
+        .statuses
+        .iter()
+        .map(|s| {
+            s.parse::<StatusFilter>()
+                .map_err(|e| CliError::Usage(format!("--status {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // A name that matches nothing in the document is a typo, not an empty selection.
+    let ops = &resolved.doc.operations;
+    for id in &test.operations {
+        if !ops.iter().any(|op| &op.id() == id) {
+            return Err(CliError::Usage(format!(
+                "--operation {id:?}: the document has no operation with this id (see `conform list`)"
+            )));
+        }
+    }
+    for tag in &test.tags {
+        if !ops
+            .iter()
+            .any(|op| op.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+        {
+            return Err(CliError::Usage(format!(
+                "--tag {tag:?}: no operation of the document has this tag"
+            )));
+        }
+    }
     let selection = Selection {
+        methods,
+        statuses,
+        operations: test.operations.clone(),
+        tags: test.tags.clone(),
         filters: test.filter.iter().cloned().collect(),
         exact: test.exact,
         skip: test.skip.clone(),
@@ -609,6 +655,58 @@ mod tests {
         match in_repo(|| run(&run_args(&["--max-fail", "0"]))) {
             Err(e) => assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}"),
             Ok(_) => panic!("--max-fail 0 was accepted"),
+        }
+    }
+
+    #[test]
+    fn method_status_operation_and_tag_filters_are_checked_against_the_document() {
+        let config = in_repo(|| {
+            run(&run_args(&[
+                "--spec",
+                "tests/fixtures/own_api/api.yaml",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--method",
+                "get",
+                "--status",
+                "4xx",
+                "--status",
+                "200",
+                "--operation",
+                "team",
+                "--tag",
+                "People",
+            ]))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let s = &config.selection;
+        assert_eq!(s.methods, [Method::Get]);
+        assert_eq!(
+            s.statuses,
+            [StatusFilter::Class(4), StatusFilter::Code(200)]
+        );
+        assert_eq!(s.operations, ["team"]);
+        assert_eq!(s.tags, ["People"]);
+        for (args, named) in [
+            (&["--method", "FETCH"][..], "FETCH"),
+            (&["--status", "4x"], "4x"),
+            (&["--operation", "nope"], "nope"),
+            (&["--tag", "nope-tag"], "nope-tag"),
+        ] {
+            let mut argv = vec![
+                "--spec",
+                "tests/fixtures/own_api/api.yaml",
+                "--base-url",
+                "http://127.0.0.1:9",
+            ];
+            argv.extend_from_slice(args);
+            match in_repo(|| run(&run_args(&argv))) {
+                Err(e) => {
+                    assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}");
+                    assert!(e.to_string().contains(named), "{e}");
+                }
+                Ok(_) => panic!("{args:?} was accepted"),
+            }
         }
     }
 

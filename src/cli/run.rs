@@ -66,7 +66,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         return Ok(exit_code::OK);
     }
     if args.test.list {
-        return list_selected(&plan, &selection);
+        return list_selected(&doc, &plan, &selection);
     }
     // Found now, not after every request was sent.
     conform::files::check_writable(&report_dir).map_err(|source| CliError::Report {
@@ -260,6 +260,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
 
 /// `--list`: the selected cases, as libtest lists tests.
 fn list_selected(
+    doc: &conform::spec::Document,
     plan: &conform::plan::Plan,
     selection: &runner::Selection,
 ) -> Result<u8, CliError> {
@@ -267,7 +268,7 @@ fn list_selected(
     let mut out = stdout.lock();
     let mut count = 0;
     for case in &plan.cases {
-        if selection.matches(&case.id) {
+        if selection.matches_case(case, &doc.operations[case.operation]) {
             writeln!(out, "{}: test", case.id).map_err(CliError::Console)?;
             count += 1;
         }

@@ -22,6 +22,7 @@ pub use shrink::{Place, shrink};
 
 use crate::event::{CaseResult, Event, Outcome, Reporter, ResultKind, Totals};
 use crate::plan::{Case, Readiness, Recipe};
+use crate::spec::{Method, Operation, StatusSpec};
 
 /// Concurrency when `--test-threads` is not given: cases wait on the network, not the CPU.
 pub const DEFAULT_TEST_THREADS: usize = 16;
@@ -56,6 +57,52 @@ pub struct Selection {
     pub threads: usize,
     /// Stop handing out cases once this many failed (`--max-fail`, `--fail-fast` is 1).
     pub max_fail: Option<usize>,
+    /// `--method`: the operation's method is one of these (empty: any).
+    pub methods: Vec<Method>,
+    /// `--status`: the case's status is one of these (empty: any).
+    pub statuses: Vec<StatusFilter>,
+    /// `--operation`: the operation id is one of these (empty: any).
+    pub operations: Vec<String>,
+    /// `--tag`: the operation has one of these tags (empty: any).
+    pub tags: Vec<String>,
+}
+
+/// `--status`: one code (`401`) or a class (`4xx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Code(u16),
+    /// `4xx` is `Class(4)`: every code from 400 to 499, and the document's `4XX` range.
+    Class(u16),
+}
+
+impl std::str::FromStr for StatusFilter {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<StatusFilter, String> {
+        let bad = || format!("{text:?}: give a status code (401) or a class (4xx)");
+        let t = text.trim().to_ascii_lowercase();
+        if let Some(class) = t.strip_suffix("xx") {
+            return match class.parse::<u16>() {
+                Ok(c @ 1..=5) if class.len() == 1 => Ok(StatusFilter::Class(c)),
+                _ => Err(bad()),
+            };
+        }
+        match t.parse::<u16>() {
+            Ok(code @ 100..=599) if t.len() == 3 => Ok(StatusFilter::Code(code)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl StatusFilter {
+    pub fn matches(self, status: StatusSpec) -> bool {
+        match (self, status) {
+            (StatusFilter::Code(c), StatusSpec::Code(s)) => c == s,
+            (StatusFilter::Class(c), StatusSpec::Code(s)) => s / 100 == c,
+            (StatusFilter::Class(c), StatusSpec::Range(r)) => c == r,
+            _ => false,
+        }
+    }
 }
 
 impl Selection {
@@ -68,6 +115,20 @@ impl Selection {
             }
         };
         (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
+    }
+
+    /// [`Selection::matches`] on the id, and the method, status, operation and tag filters:
+    /// any value of one filter, every filter given.
+    pub fn matches_case(&self, case: &Case, op: &Operation) -> bool {
+        self.matches(&case.id)
+            && (self.methods.is_empty() || self.methods.contains(&op.method))
+            && (self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(case.status)))
+            && (self.operations.is_empty() || self.operations.contains(&op.id()))
+            && (self.tags.is_empty()
+                || op
+                    .tags
+                    .iter()
+                    .any(|t| self.tags.iter().any(|w| w.eq_ignore_ascii_case(t))))
     }
 }
 
@@ -198,7 +259,9 @@ pub fn run(
 }
 
 fn decide(cx: &RunContext, selection: &Selection, index: usize, case: &Case) -> Plan {
-    if cx.partition.is_some_and(|p| !p.contains(index, &case.id)) || !selection.matches(&case.id) {
+    if cx.partition.is_some_and(|p| !p.contains(index, &case.id))
+        || !selection.matches_case(case, &cx.doc.operations[case.operation])
+    {
         return Plan::Skip(Outcome::FilteredOut);
     }
     let opt_in = matches!(case.readiness, Readiness::OptIn(_));
@@ -333,5 +396,25 @@ mod tests {
         };
         assert!(!exact.matches("oauth_token/400"));
         assert!(Selection::default().matches("anything"));
+    }
+
+    #[test]
+    fn status_filters_take_codes_and_classes() {
+        let parse = |t: &str| t.parse::<StatusFilter>();
+        assert_eq!(parse("401"), Ok(StatusFilter::Code(401)));
+        assert_eq!(parse("4xx"), Ok(StatusFilter::Class(4)));
+        assert_eq!(parse("5XX"), Ok(StatusFilter::Class(5)));
+        for bad in [
+            "", "4", "40", "4000", "600", "099", "6xx", "44xx", "x", "+401",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        let class = StatusFilter::Class(4);
+        assert!(class.matches(StatusSpec::Code(429)));
+        assert!(class.matches(StatusSpec::Range(4)));
+        assert!(!class.matches(StatusSpec::Code(500)));
+        assert!(!class.matches(StatusSpec::Default));
+        assert!(StatusFilter::Code(401).matches(StatusSpec::Code(401)));
+        assert!(!StatusFilter::Code(401).matches(StatusSpec::Code(403)));
     }
 }
