@@ -47,6 +47,11 @@ fn answer(head: &str) -> (String, u16) {
 }
 
 fn start() -> Fixture {
+    start_with(None)
+}
+
+/// The fixture API, over TLS when an acceptor is given (`https://`).
+fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> Fixture {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -55,46 +60,26 @@ fn start() -> Fixture {
     let listener = runtime
         .block_on(TcpListener::bind("127.0.0.1:0"))
         .expect("bind");
-    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", listener.local_addr().expect("addr"));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     runtime.spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
+            let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
             let log = Arc::clone(&log);
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let head_end = loop {
-                    let Ok(n) = stream.read(&mut chunk).await else { return };
-                    if n == 0 {
-                        return;
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve_one(stream, log).await;
+                        }
                     }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-                let (path, status) = answer(&head);
-                log.lock().unwrap().push(Seen {
-                    path,
-                    head,
-                    status,
-                });
-                let body = if status == 200 {
-                    r#"{"ok":true}"#
-                } else {
-                    r#"{"error":"unauthorized"}"#
-                };
-                let response = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-                let _ = stream.shutdown().await;
+                    None => serve_one(stream, log).await,
+                }
             });
         }
     });
@@ -103,6 +88,41 @@ fn start() -> Fixture {
         seen,
         _runtime: runtime,
     }
+}
+
+/// Reads one request head, records it, answers and closes.
+async fn serve_one<S>(mut stream: S, log: Arc<Mutex<Vec<Seen>>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let Ok(n) = stream.read(&mut chunk).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let (path, status) = answer(&head);
+    log.lock().unwrap().push(Seen { path, head, status });
+    let body = if status == 200 {
+        r#"{"ok":true}"#
+    } else {
+        r#"{"error":"unauthorized"}"#
+    };
+    let response = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 fn outcome(report: &serde_json::Value, id: &str) -> String {
@@ -411,4 +431,118 @@ fn method_status_operation_and_tag_filters_combine_with_libtest_filters() {
     );
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("itemz"), "{}", run.stderr);
+}
+
+/// A self-signed certificate for 127.0.0.1, made now: (acceptor, path of its PEM certificate).
+fn self_signed(name: &str) -> (tokio_rustls::TlsAcceptor, std::path::PathBuf) {
+    use tokio_rustls::rustls;
+    conform::execute::install_crypto_provider();
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+        .expect("certificate");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cert_path = dir.join("server.pem");
+    std::fs::write(&cert_path, key.cert.pem()).expect("write certificate");
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![key.cert.der().clone()],
+            rustls::pki_types::PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()).into(),
+        )
+        .expect("server config");
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), cert_path)
+}
+
+#[test]
+fn a_self_signed_server_needs_ca_cert_and_tls_failures_are_one_line_harness_errors() {
+    let (acceptor, cert) = self_signed("own-api-tls");
+    let fixture = start_with(Some(acceptor));
+    let cert = cert.display().to_string();
+    let run_with = |name: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--spec",
+            "tests/fixtures/own_api/api.yaml",
+            "--base-url",
+            &fixture.base_url,
+            "--examples",
+            "1",
+            "--header",
+            "Authorization: Bearer ${OWN_API_TOKEN}",
+        ];
+        args.extend_from_slice(extra);
+        common::conform_env(name, &args, &[("NO_COLOR", "1"), ("OWN_API_TOKEN", TOKEN)])
+    };
+    // Without the CA: every case is a harness error naming TLS, in one line.
+    let run = run_with("own-api-tls-no-ca", &[]);
+    assert_eq!(run.code, 5, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let errors = cases_with(&report, "error");
+    assert!(!errors.is_empty(), "{report}");
+    for case in &errors {
+        let message = case["message"].as_str().unwrap_or_else(|| panic!("{case}"));
+        assert!(message.contains("TLS"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+    }
+    // With it: answers, and every case passes.
+    let run = run_with("own-api-tls-ca", &["--ca-cert", &cert]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(cases_with(&run.json(), "passed").len(), 5);
+    // --insecure on loopback: answers too, with a loud warning.
+    let run = run_with("own-api-tls-insecure", &["--insecure"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("WARNING: --insecure"), "{}", run.stderr);
+    assert!(!run.all_output().contains(TOKEN));
+}
+
+#[test]
+fn insecure_needs_loopback_or_live_and_bad_tls_files_are_usage_errors_naming_them() {
+    let spec = "tests/fixtures/own_api/api.yaml";
+    let run = common::conform(
+        "own-api-insecure-remote",
+        &[
+            "run",
+            "--spec",
+            spec,
+            "--base-url",
+            "https://api.example",
+            "--insecure",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--insecure"), "{}", run.stderr);
+    let run = common::conform(
+        "own-api-insecure-live",
+        &[
+            "run",
+            "--spec",
+            spec,
+            "--base-url",
+            "https://api.example",
+            "--insecure",
+            "--live",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("WARNING: --insecure"), "{}", run.stderr);
+    // Not PEM, missing, a certificate without its key.
+    let (_, cert) = self_signed("own-api-bad-files");
+    let cert = cert.display().to_string();
+    for (flags, named) in [
+        (vec!["--ca-cert", spec], spec),
+        (vec!["--ca-cert", "tests/no-such.pem"], "tests/no-such.pem"),
+        (
+            vec!["--client-cert", &cert, "--client-key", &cert],
+            cert.as_str(),
+        ),
+        (vec!["--client-cert", spec, "--client-key", &cert], spec),
+    ] {
+        let mut args = vec!["run", "--spec", spec, "--base-url", "https://127.0.0.1:9"];
+        args.extend_from_slice(&flags);
+        let run = common::conform("own-api-bad-tls-file", &args);
+        assert_eq!(run.code, 2, "{flags:?}: {}\n{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(named), "{flags:?}: {}", run.stderr);
+    }
 }

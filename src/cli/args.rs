@@ -178,6 +178,20 @@ pub struct RunArgs {
     /// from the K-th) or hash:K/N (by case id, stable as cases are added).
     #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(conform::plan::Partition))]
     pub partition: Option<conform::plan::Partition>,
+    /// Accept any server certificate (self-signed, expired, another host's). Allowed only for
+    /// a loopback target or with --live; a warning says so on every run.
+    #[arg(long)]
+    pub insecure: bool,
+    /// A PEM file of CA certificates trusted besides the built-in roots (a private CA, a
+    /// self-signed server).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// A PEM client certificate (chain) for mutual TLS; needs --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Stop at the first failed case: the cases not yet started are reported as not run.
     #[arg(long)]
     pub fail_fast: bool,

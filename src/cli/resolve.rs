@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use conform::execute::Limit;
+use conform::execute::{Limit, TlsOptions};
 use conform::recipe::{DEFAULT_EXAMPLES, Safety};
 use conform::report::console::ConsoleFormat;
 use conform::runner::{DEFAULT_TEST_THREADS, Selection, StatusFilter};
@@ -166,6 +166,8 @@ pub struct RunConfig {
     pub headers: IndexMap<String, String>,
     /// The `--header` values: secret, whatever their name.
     pub header_secrets: Vec<String>,
+    /// `--ca-cert`, `--client-cert`/`--client-key`, `--insecure`: files read and checked.
+    pub tls: TlsOptions,
 }
 
 /// Resolves `conform run`'s flags and suite.
@@ -310,7 +312,9 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
         }
         headers.insert(name, value);
     }
+    let tls = tls_options(args, &target)?;
     Ok(RunConfig {
+        tls,
         headers,
         header_secrets,
         strict: header.as_ref().and_then(|h| h.strict).unwrap_or(false),
@@ -396,6 +400,91 @@ pub fn parse_header(
         return Err(usage("the value holds a line break or NUL".into()));
     }
     Ok((name.to_string(), value))
+}
+
+/// The TLS flags: every file read and parsed now (a bad one is a usage error naming it), and
+/// `--insecure` refused for a target that is neither loopback nor declared `--live`.
+fn tls_options(args: &RunArgs, target: &Target) -> Result<TlsOptions, CliError> {
+    let read = |flag: &str, path: &Path| -> Result<Vec<u8>, CliError> {
+        std::fs::read(path).map_err(|e| CliError::Usage(format!("{flag} {}: {e}", path.display())))
+    };
+    let bad = |flag: &str, path: &Path, why: String| {
+        CliError::Usage(format!("{flag} {}: {why}", path.display()))
+    };
+    let ca_pem = match &args.ca_cert {
+        Some(path) => {
+            let pem = read("--ca-cert", path)?;
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => Some(pem),
+                Ok(_) => {
+                    return Err(bad(
+                        "--ca-cert",
+                        path,
+                        "no PEM certificate (-----BEGIN CERTIFICATE-----) in the file".into(),
+                    ));
+                }
+                Err(e) => {
+                    return Err(bad(
+                        "--ca-cert",
+                        path,
+                        format!("not a PEM certificate: {e}"),
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    let identity_pem = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read("--client-cert", cert)?;
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => {}
+                _ => {
+                    return Err(bad(
+                        "--client-cert",
+                        cert,
+                        "no PEM certificate (-----BEGIN CERTIFICATE-----) in the file".into(),
+                    ));
+                }
+            }
+            let key_pem = read("--client-key", key)?;
+            pem.push(b'\n');
+            pem.extend_from_slice(&key_pem);
+            if let Err(e) = reqwest::Identity::from_pem(&pem) {
+                return Err(bad(
+                    "--client-key",
+                    key,
+                    format!("not a PEM private key (RSA, SEC1 or PKCS#8) for --client-cert: {e}"),
+                ));
+            }
+            Some(pem)
+        }
+        (None, None) => None,
+        // clap requires both; kept for callers that build RunArgs by hand.
+        _ => {
+            return Err(CliError::Usage(
+                "--client-cert and --client-key go together".into(),
+            ));
+        }
+    };
+    if args.insecure {
+        let loopback = match target {
+            Target::Embedded => true,
+            Target::Url(url) => is_loopback_url(url),
+        };
+        if !loopback && !args.live {
+            return Err(CliError::Usage(
+                "--insecure turns off certificate checks: allowed only for a loopback target \
+                 (127.0.0.1, ::1, localhost) or with --live; for a private CA use --ca-cert FILE"
+                    .into(),
+            ));
+        }
+    }
+    Ok(TlsOptions {
+        accept_invalid_certs: args.insecure,
+        ca_pem,
+        identity_pem,
+    })
 }
 
 /// A duration in seconds from a flag or the suite: finite, above zero, at most an hour.
@@ -708,6 +797,36 @@ mod tests {
                 Ok(_) => panic!("{args:?} was accepted"),
             }
         }
+    }
+
+    #[test]
+    fn insecure_is_for_loopback_or_an_explicit_live() {
+        for args in [
+            &["--insecure"][..],
+            &["--insecure", "--base-url", "https://127.0.0.1:8443"],
+            &[
+                "--insecure",
+                "--base-url",
+                "https://tenant.example",
+                "--live",
+            ],
+        ] {
+            let config =
+                in_repo(|| run(&run_args(args))).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(config.tls.accept_invalid_certs, "{args:?}");
+        }
+        match in_repo(|| {
+            run(&run_args(&[
+                "--insecure",
+                "--base-url",
+                "https://tenant.example",
+            ]))
+        }) {
+            Err(e) => assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}"),
+            Ok(_) => panic!("--insecure on a remote target without --live was accepted"),
+        }
+        let config = in_repo(|| run(&run_args(&[]))).unwrap();
+        assert!(!config.tls.accept_invalid_certs && config.tls.ca_pem.is_none());
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         rerun_prefix,
         headers,
         header_secrets,
+        tls,
     } = config;
     let (doc, suite, patches) = (resolved.doc, resolved.suite, resolved.patches);
     // Human lines go to stderr when stdout carries JSON events.
@@ -60,6 +61,12 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         for patch in &patches {
             say(&mut human, format!("patched: {patch}"))?;
         }
+    }
+    if args.insecure {
+        // Loud and on stderr whatever the format: a run that checks no certificate.
+        eprintln!(
+            "WARNING: --insecure: the server's TLS certificate is NOT checked; anyone on the path could read or change this run's requests"
+        );
     }
     if args.dry_run {
         say(&mut human, "--dry-run: nothing was sent".into())?;
@@ -96,6 +103,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             &base_url,
             ClientOptions {
                 timeout,
+                tls,
                 ..ClientOptions::default()
             },
         )?;
