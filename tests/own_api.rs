@@ -546,3 +546,71 @@ fn insecure_needs_loopback_or_live_and_bad_tls_files_are_usage_errors_naming_the
         assert!(run.stderr.contains(named), "{flags:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn a_server_that_wants_a_client_certificate_answers_with_client_cert_and_key() {
+    use tokio_rustls::rustls;
+    conform::execute::install_crypto_provider();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("own-api-mtls-certs");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let server = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("server");
+    let client = rcgen::generate_simple_self_signed(vec!["conform-client".into()]).expect("client");
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    let server_pem = write("server.pem", server.cert.pem());
+    let client_pem = write("client.pem", client.cert.pem());
+    let client_key = write("client.key", client.signing_key.serialize_pem());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(client.cert.der().clone()).expect("client root");
+    let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
+        .build()
+        .expect("verifier");
+    let config = rustls::ServerConfig::builder()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![server.cert.der().clone()],
+            rustls::pki_types::PrivatePkcs8KeyDer::from(server.signing_key.serialize_der()).into(),
+        )
+        .expect("server config");
+    let fixture = start_with(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))));
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--spec",
+            "tests/fixtures/own_api/api.yaml",
+            "--base-url",
+            &fixture.base_url,
+            "--examples",
+            "1",
+            "--ca-cert",
+            &server_pem,
+            "--operation",
+            "public",
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run_args = |extra: &[&str]| {
+        let owned = args(extra);
+        let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+        common::conform("own-api-mtls", &refs)
+    };
+    // Without a client certificate the handshake is refused: a harness error.
+    let run = run_args(&[]);
+    assert_eq!(run.code, 5, "{}\n{}", run.stdout, run.stderr);
+    let run = run_args(&["--client-cert", &client_pem, "--client-key", &client_key]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(cases_with(&run.json(), "passed").len(), 1);
+    assert!(
+        fixture
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.path == "/public"),
+        "the server never saw a request"
+    );
+}
