@@ -178,6 +178,26 @@ pub struct RunArgs {
     /// from the K-th) or hash:K/N (by case id, stable as cases are added).
     #[arg(long, value_name = "SPEC", value_parser = clap::value_parser!(conform::plan::Partition))]
     pub partition: Option<conform::plan::Partition>,
+    /// Accept any server certificate (self-signed, expired, another host's). Allowed only for
+    /// a loopback target or with --live; a warning says so on every run.
+    #[arg(long)]
+    pub insecure: bool,
+    /// A PEM file of CA certificates trusted besides the built-in roots (a private CA, a
+    /// self-signed server).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// A PEM client certificate (chain) for mutual TLS; needs --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Stop at the first failed case: the cases not yet started are reported as not run.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Stop handing out cases once N cases failed; the rest are reported as not run.
+    #[arg(long, value_name = "N")]
+    pub max_fail: Option<usize>,
     /// Stop sending after this many requests in the whole run (the rest are harness errors).
     #[arg(long, value_name = "N")]
     pub max_requests: Option<usize>,
@@ -192,6 +212,10 @@ pub struct RunArgs {
     /// Seconds before a request is given up (a harness error, not a failure).
     #[arg(long, default_value_t = DEFAULT_TIMEOUT, value_name = "SECS")]
     pub timeout: f64,
+    /// A header sent with every request, `Name: value` (repeatable); `${VAR}` is read from the
+    /// environment. The value is always secret. The suite's operation and case headers win.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
     /// List every ignored case in the console (default: one line per reason, with a count).
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -222,6 +246,18 @@ pub struct TestArgs {
     /// Leave out the cases whose id contains FILTER (repeatable).
     #[arg(long, value_name = "FILTER")]
     pub skip: Vec<String>,
+    /// Run only the cases of operations with this method (repeatable), e.g. GET.
+    #[arg(long = "method", value_name = "METHOD")]
+    pub methods: Vec<String>,
+    /// Run only the cases of this status (repeatable): a code (401) or a class (4xx).
+    #[arg(long = "status", value_name = "CODE|CLASS")]
+    pub statuses: Vec<String>,
+    /// Run only the cases of this operation id (repeatable).
+    #[arg(long = "operation", value_name = "ID")]
+    pub operations: Vec<String>,
+    /// Run only the cases of operations with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
     /// Run only the cases that are ignored by default (opt-in cases such as rate-limit bursts).
     #[arg(long)]
     pub ignored: bool,

@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use conform::execute::Limit;
+use conform::execute::{Limit, TlsOptions};
 use conform::recipe::{DEFAULT_EXAMPLES, Safety};
 use conform::report::console::ConsoleFormat;
-use conform::runner::{DEFAULT_TEST_THREADS, Selection};
+use conform::runner::{DEFAULT_TEST_THREADS, Selection, StatusFilter};
 use conform::spec::Document;
+use conform::spec::Method;
 use conform::suite::{self, Suite};
+use indexmap::IndexMap;
 
 use super::CliError;
 use super::args::RunArgs;
@@ -160,6 +162,12 @@ pub struct RunConfig {
     pub report_dir: PathBuf,
     /// `conform run ...` up to the case id: every flag that changes what is sent.
     pub rerun_prefix: String,
+    /// Headers for every request: `[suite] headers` with `--header` on top.
+    pub headers: IndexMap<String, String>,
+    /// The `--header` values: secret, whatever their name.
+    pub header_secrets: Vec<String>,
+    /// `--ca-cert`, `--client-cert`/`--client-key`, `--insecure`: files read and checked.
+    pub tls: TlsOptions,
 }
 
 /// Resolves `conform run`'s flags and suite.
@@ -212,9 +220,65 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
+    if args.max_fail == Some(0) {
+        return Err(CliError::Usage(
+            "--max-fail 0: give 1 or more (the number of failed cases that stops the run)".into(),
+        ));
+    }
+    // --fail-fast is --max-fail 1, whatever else is given.
+    let max_fail = if args.fail_fast {
+        Some(1)
+    } else {
+        args.max_fail
+    };
     let seed = args.seed.unwrap_or_else(random_seed);
     let test = &args.test;
+    let methods = test
+        .methods
+        .iter()
+        .map(|m| {
+            Method::ALL
+                .into_iter()
+                .find(|known| known.as_str().eq_ignore_ascii_case(m.trim()))
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--method {m:?}: give one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let statuses = test
+        .statuses
+        .iter()
+        .map(|s| {
+            s.parse::<StatusFilter>()
+                .map_err(|e| CliError::Usage(format!("--status {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // A name that matches nothing in the document is a typo, not an empty selection.
+    let ops = &resolved.doc.operations;
+    for id in &test.operations {
+        if !ops.iter().any(|op| &op.id() == id) {
+            return Err(CliError::Usage(format!(
+                "--operation {id:?}: the document has no operation with this id (see `conform list`)"
+            )));
+        }
+    }
+    for tag in &test.tags {
+        if !ops
+            .iter()
+            .any(|op| op.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+        {
+            return Err(CliError::Usage(format!(
+                "--tag {tag:?}: no operation of the document has this tag"
+            )));
+        }
+    }
     let selection = Selection {
+        methods,
+        statuses,
+        operations: test.operations.clone(),
+        tags: test.tags.clone(),
         filters: test.filter.iter().cloned().collect(),
         exact: test.exact,
         skip: test.skip.clone(),
@@ -225,6 +289,7 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
             .test_threads
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_TEST_THREADS),
+        max_fail,
     };
     let format = match test.format {
         Some(super::args::RunFormat::Json) => ConsoleFormat::Json,
@@ -233,7 +298,25 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
         _ => ConsoleFormat::Pretty,
     };
     let rerun_prefix = rerun_prefix(args, seed, examples);
+    let mut headers: IndexMap<String, String> = header
+        .as_ref()
+        .map(|h| h.headers.clone())
+        .unwrap_or_default();
+    let mut header_secrets = Vec::new();
+    for text in &args.headers {
+        let (name, value) = parse_header(text, &|var| std::env::var(var).ok())?;
+        // A flag wins over the suite, whatever the case of the name.
+        headers.retain(|k, _| !k.eq_ignore_ascii_case(&name));
+        if !value.is_empty() {
+            header_secrets.push(value.clone());
+        }
+        headers.insert(name, value);
+    }
+    let tls = tls_options(args, &target)?;
     Ok(RunConfig {
+        tls,
+        headers,
+        header_secrets,
         strict: header.as_ref().and_then(|h| h.strict).unwrap_or(false),
         resolved,
         target,
@@ -270,6 +353,138 @@ pub fn parse_base_url(text: &str) -> Result<String, CliError> {
         return Err(usage("no host"));
     }
     Ok(text.trim_end_matches('/').to_string())
+}
+
+/// `--header 'Name: value'`: a valid header name and value, `${VAR}` read from `env` (a missing
+/// variable is a usage error naming it); `${fixtures.X}` and `${flows.F.V}` stay for the run.
+pub fn parse_header(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String), CliError> {
+    let usage = |why: String| CliError::Usage(format!("--header {text:?}: {why}"));
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(usage("give `Name: value`".into()));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        return Err(usage(format!("{name:?} is not a header name")));
+    }
+    let mut missing: Option<String> = None;
+    let mut lookup = |var: &str| -> Result<serde_json::Value, String> {
+        if var.contains('.') || var == "status" || var == "unique" {
+            return Ok(serde_json::Value::String(format!("${{{var}}}")));
+        }
+        match env(var) {
+            Some(v) => Ok(serde_json::Value::String(v)),
+            None => {
+                missing.get_or_insert_with(|| var.to_string());
+                Ok(serde_json::Value::String(String::new()))
+            }
+        }
+    };
+    let expanded = conform::suite::expand(value, &mut lookup).map_err(usage)?;
+    if let Some(var) = missing {
+        return Err(usage(format!(
+            "the environment variable {var} is not set; nothing was sent"
+        )));
+    }
+    let value = match expanded {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(usage("the value holds a line break or NUL".into()));
+    }
+    Ok((name.to_string(), value))
+}
+
+/// The TLS flags: every file read and parsed now (a bad one is a usage error naming it), and
+/// `--insecure` refused for a target that is neither loopback nor declared `--live`.
+fn tls_options(args: &RunArgs, target: &Target) -> Result<TlsOptions, CliError> {
+    let read = |flag: &str, path: &Path| -> Result<Vec<u8>, CliError> {
+        std::fs::read(path).map_err(|e| CliError::Usage(format!("{flag} {}: {e}", path.display())))
+    };
+    let bad = |flag: &str, path: &Path, why: String| {
+        CliError::Usage(format!("{flag} {}: {why}", path.display()))
+    };
+    let ca_pem = match &args.ca_cert {
+        Some(path) => {
+            let pem = read("--ca-cert", path)?;
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => Some(pem),
+                Ok(_) => {
+                    return Err(bad(
+                        "--ca-cert",
+                        path,
+                        "no PEM certificate (-----BEGIN CERTIFICATE-----) in the file".into(),
+                    ));
+                }
+                Err(e) => {
+                    return Err(bad(
+                        "--ca-cert",
+                        path,
+                        format!("not a PEM certificate: {e}"),
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    let identity_pem = match (&args.client_cert, &args.client_key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read("--client-cert", cert)?;
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => {}
+                _ => {
+                    return Err(bad(
+                        "--client-cert",
+                        cert,
+                        "no PEM certificate (-----BEGIN CERTIFICATE-----) in the file".into(),
+                    ));
+                }
+            }
+            let key_pem = read("--client-key", key)?;
+            pem.push(b'\n');
+            pem.extend_from_slice(&key_pem);
+            if let Err(e) = reqwest::Identity::from_pem(&pem) {
+                return Err(bad(
+                    "--client-key",
+                    key,
+                    format!("not a PEM private key (RSA, SEC1 or PKCS#8) for --client-cert: {e}"),
+                ));
+            }
+            Some(pem)
+        }
+        (None, None) => None,
+        // clap requires both; kept for callers that build RunArgs by hand.
+        _ => {
+            return Err(CliError::Usage(
+                "--client-cert and --client-key go together".into(),
+            ));
+        }
+    };
+    if args.insecure {
+        let loopback = match target {
+            Target::Embedded => true,
+            Target::Url(url) => is_loopback_url(url),
+        };
+        if !loopback && !args.live {
+            return Err(CliError::Usage(
+                "--insecure turns off certificate checks: allowed only for a loopback target \
+                 (127.0.0.1, ::1, localhost) or with --live; for a private CA use --ca-cert FILE"
+                    .into(),
+            ));
+        }
+    }
+    Ok(TlsOptions {
+        accept_invalid_certs: args.insecure,
+        ca_pem,
+        identity_pem,
+    })
 }
 
 /// A duration in seconds from a flag or the suite: finite, above zero, at most an hour.
@@ -342,6 +557,9 @@ fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> String {
     }
     if args.timeout != super::args::DEFAULT_TIMEOUT {
         cmd.push_str(&format!(" --timeout {}", args.timeout));
+    }
+    for header in &args.headers {
+        cmd.push_str(&format!(" --header {}", quote(header)));
     }
     if args.live {
         cmd.push_str(" --live");
@@ -460,6 +678,155 @@ mod tests {
             suite.path.display()
         );
         assert_eq!(config.target, Target::Embedded);
+    }
+
+    #[test]
+    fn header_flags_win_over_suite_headers_whatever_the_case() {
+        let config = in_repo(|| {
+            run(&run_args(&[
+                "--suite",
+                "tests/fixtures/own_api/plain.toml",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--header",
+                "authorization: Bearer from-the-flag",
+            ]))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let headers: Vec<(&str, &str)> = config
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                ("x-team", "blue"),
+                ("authorization", "Bearer from-the-flag")
+            ]
+        );
+        assert_eq!(config.header_secrets, ["Bearer from-the-flag"]);
+        assert!(
+            config
+                .rerun_prefix
+                .contains("--header 'authorization: Bearer from-the-flag'")
+        );
+    }
+
+    #[test]
+    fn header_values_read_the_environment_and_name_a_missing_variable() {
+        let env = |name: &str| (name == "TOKEN").then(|| "t-1".to_string());
+        let (name, value) = parse_header("Authorization: Bearer ${TOKEN}", &env).unwrap();
+        assert_eq!(
+            (name.as_str(), value.as_str()),
+            ("Authorization", "Bearer t-1")
+        );
+        // Run-time templates stay for the runner.
+        let (_, value) = parse_header("x: ${flows.login.access_token}", &env).unwrap();
+        assert_eq!(value, "${flows.login.access_token}");
+        match parse_header("x: ${NOPE}", &env) {
+            Err(e) => assert!(e.to_string().contains("NOPE"), "{e}"),
+            Ok(v) => panic!("accepted {v:?}"),
+        }
+        for bad in ["x", "a b: c", ": v"] {
+            assert!(parse_header(bad, &env).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fail_fast_is_max_fail_one_and_zero_is_refused() {
+        let config = in_repo(|| run(&run_args(&["--max-fail", "3"]))).unwrap();
+        assert_eq!(config.selection.max_fail, Some(3));
+        let config = in_repo(|| run(&run_args(&["--max-fail", "3", "--fail-fast"]))).unwrap();
+        assert_eq!(config.selection.max_fail, Some(1));
+        let config = in_repo(|| run(&run_args(&[]))).unwrap();
+        assert_eq!(config.selection.max_fail, None);
+        match in_repo(|| run(&run_args(&["--max-fail", "0"]))) {
+            Err(e) => assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}"),
+            Ok(_) => panic!("--max-fail 0 was accepted"),
+        }
+    }
+
+    #[test]
+    fn method_status_operation_and_tag_filters_are_checked_against_the_document() {
+        let config = in_repo(|| {
+            run(&run_args(&[
+                "--spec",
+                "tests/fixtures/own_api/api.yaml",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--method",
+                "get",
+                "--status",
+                "4xx",
+                "--status",
+                "200",
+                "--operation",
+                "team",
+                "--tag",
+                "People",
+            ]))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let s = &config.selection;
+        assert_eq!(s.methods, [Method::Get]);
+        assert_eq!(
+            s.statuses,
+            [StatusFilter::Class(4), StatusFilter::Code(200)]
+        );
+        assert_eq!(s.operations, ["team"]);
+        assert_eq!(s.tags, ["People"]);
+        for (args, named) in [
+            (&["--method", "FETCH"][..], "FETCH"),
+            (&["--status", "4x"], "4x"),
+            (&["--operation", "nope"], "nope"),
+            (&["--tag", "nope-tag"], "nope-tag"),
+        ] {
+            let mut argv = vec![
+                "--spec",
+                "tests/fixtures/own_api/api.yaml",
+                "--base-url",
+                "http://127.0.0.1:9",
+            ];
+            argv.extend_from_slice(args);
+            match in_repo(|| run(&run_args(&argv))) {
+                Err(e) => {
+                    assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}");
+                    assert!(e.to_string().contains(named), "{e}");
+                }
+                Ok(_) => panic!("{args:?} was accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn insecure_is_for_loopback_or_an_explicit_live() {
+        for args in [
+            &["--insecure"][..],
+            &["--insecure", "--base-url", "https://127.0.0.1:8443"],
+            &[
+                "--insecure",
+                "--base-url",
+                "https://tenant.example",
+                "--live",
+            ],
+        ] {
+            let config =
+                in_repo(|| run(&run_args(args))).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(config.tls.accept_invalid_certs, "{args:?}");
+        }
+        match in_repo(|| {
+            run(&run_args(&[
+                "--insecure",
+                "--base-url",
+                "https://tenant.example",
+            ]))
+        }) {
+            Err(e) => assert_eq!(e.exit_code(), super::super::exit_code::USAGE, "{e}"),
+            Ok(_) => panic!("--insecure on a remote target without --live was accepted"),
+        }
+        let config = in_repo(|| run(&run_args(&[]))).unwrap();
+        assert!(!config.tls.accept_invalid_certs && config.tls.ca_pem.is_none());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use conform::baseline::Baseline;
 use conform::event::{Fanout, Reporter};
 use conform::execute::{Client, ClientOptions, Gate, Pacer};
-use conform::recipe::plan_document;
+use conform::recipe::plan_document_with;
 use conform::redact::Redactor;
 use conform::report::console::{Console, ConsoleFormat};
 use conform::report::{ReportFiles, plan::Overview};
@@ -35,6 +35,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         format,
         report_dir,
         rerun_prefix,
+        headers,
+        header_secrets,
+        tls,
     } = config;
     let (doc, suite, patches) = (resolved.doc, resolved.suite, resolved.patches);
     // Human lines go to stderr when stdout carries JSON events.
@@ -42,7 +45,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         ConsoleFormat::Json => Box::new(std::io::stderr()),
         _ => Box::new(std::io::stdout()),
     };
-    let (plan, recipes) = plan_document(&doc, suite.clone(), safety);
+    let (plan, recipes) = plan_document_with(&doc, suite.clone(), safety, headers);
     let plan = Arc::new(plan);
     let pacer = Pacer::new(limits);
     let target_name = match &target {
@@ -59,12 +62,18 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             say(&mut human, format!("patched: {patch}"))?;
         }
     }
+    if args.insecure {
+        // Loud and on stderr whatever the format: a run that checks no certificate.
+        eprintln!(
+            "WARNING: --insecure: the server's TLS certificate is NOT checked; anyone on the path could read or change this run's requests"
+        );
+    }
     if args.dry_run {
         say(&mut human, "--dry-run: nothing was sent".into())?;
         return Ok(exit_code::OK);
     }
     if args.test.list {
-        return list_selected(&plan, &selection);
+        return list_selected(&doc, &plan, &selection);
     }
     // Found now, not after every request was sent.
     conform::files::check_writable(&report_dir).map_err(|source| CliError::Report {
@@ -94,6 +103,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             &base_url,
             ClientOptions {
                 timeout,
+                tls,
                 ..ClientOptions::default()
             },
         )?;
@@ -110,6 +120,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         };
         let redactor = Redactor::new();
         for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
+            redactor.add_secret(secret.clone());
+        }
+        for secret in &header_secrets {
             redactor.add_secret(secret.clone());
         }
         // Credentials in the base URL (`https://user:pass@host`) are secrets too.
@@ -172,12 +185,22 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             .verbose(args.verbose)
             .progress(conform::report::console::progress_wanted(format));
         let mut files = ReportFiles::new(&report_dir, warnings, redactor.clone());
+        let shared = Arc::clone(&cx);
         let totals = {
             let mut reporters: Vec<&mut dyn Reporter> = vec![&mut console, &mut files];
             runner::run(cx, &selection, &mut Fanout(std::mem::take(&mut reporters)))
                 .map_err(CliError::Console)?
         };
         drop(console);
+        let unanswered = shared.gate.unanswered();
+        if unanswered >= runner::DEAD_AFTER {
+            say(
+                &mut human,
+                format!(
+                    "conform: nothing answers at {base_url} ({unanswered} connections refused or timed out, no answer at all): stopping"
+                ),
+            )?;
+        }
         if totals.ran() == 0 {
             say(
                 &mut human,
@@ -245,6 +268,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
 
 /// `--list`: the selected cases, as libtest lists tests.
 fn list_selected(
+    doc: &conform::spec::Document,
     plan: &conform::plan::Plan,
     selection: &runner::Selection,
 ) -> Result<u8, CliError> {
@@ -252,7 +276,7 @@ fn list_selected(
     let mut out = stdout.lock();
     let mut count = 0;
     for case in &plan.cases {
-        if selection.matches(&case.id) {
+        if selection.matches_case(case, &doc.operations[case.operation]) {
             writeln!(out, "{}: test", case.id).map_err(CliError::Console)?;
             count += 1;
         }

@@ -53,6 +53,20 @@ pub struct ClientOptions {
     pub max_body_bytes: usize,
     /// Source address of connections (the rate-limit burst uses its own loopback address).
     pub local_address: Option<IpAddr>,
+    /// TLS beyond the built-in roots: extra roots, a client certificate, or no checking.
+    pub tls: TlsOptions,
+}
+
+/// `--ca-cert`, `--client-cert`/`--client-key` and `--insecure`, as PEM bytes read and
+/// checked by the command line.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// Accept any server certificate (`--insecure`).
+    pub accept_invalid_certs: bool,
+    /// PEM certificates added to the roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// PEM of the client certificate chain followed by its private key (mTLS).
+    pub identity_pem: Option<Vec<u8>>,
 }
 
 impl Default for ClientOptions {
@@ -61,6 +75,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             local_address: None,
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -92,6 +107,20 @@ impl Client {
                 .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
             if let Some(addr) = options.local_address {
                 builder = builder.local_address(addr);
+            }
+            let tls = &options.tls;
+            if let Some(pem) = &tls.ca_pem {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| ExecuteError::Build(format!("CA certificate: {e}")))?;
+                builder = builder.tls_certs_merge(certs);
+            }
+            if let Some(pem) = &tls.identity_pem {
+                let identity = reqwest::Identity::from_pem(pem)
+                    .map_err(|e| ExecuteError::Build(format!("client certificate: {e}")))?;
+                builder = builder.identity(identity);
+            }
+            if tls.accept_invalid_certs {
+                builder = builder.tls_danger_accept_invalid_certs(true);
             }
             builder
                 .build()

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::runtime::Handle;
@@ -56,6 +56,10 @@ pub struct Gate {
     /// Clients bound to another source address (bursts that must not spend the main one's
     /// budget at the server), pooled: one per address for the run.
     sourced: Mutex<HashMap<IpAddr, Client>>,
+    /// Has the target answered anything yet, and how many connection errors (refused, timed
+    /// out) came before: a dead target is told from a broken one.
+    answered: AtomicBool,
+    unanswered: AtomicUsize,
 }
 
 impl Gate {
@@ -67,6 +71,28 @@ impl Gate {
             sent: AtomicUsize::new(0),
             handle,
             sourced: Mutex::new(HashMap::new()),
+            answered: AtomicBool::new(false),
+            unanswered: AtomicUsize::new(0),
+        }
+    }
+
+    /// Connection errors (refused, timed out) before the target answered anything; 0 once it
+    /// has answered.
+    pub fn unanswered(&self) -> usize {
+        if self.answered.load(Ordering::Relaxed) {
+            0
+        } else {
+            self.unanswered.load(Ordering::Relaxed)
+        }
+    }
+
+    fn record<T>(&self, sent: &Result<T, ExecuteError>) {
+        match sent {
+            Ok(_) => self.answered.store(true, Ordering::Relaxed),
+            Err(e) if e.is_refused() || e.is_timeout() => {
+                self.unanswered.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {}
         }
     }
 
@@ -111,12 +137,14 @@ impl Gate {
         loop {
             let wait = self.admit(key)?;
             tally.add(1);
-            let exchange = self.handle.block_on(async {
+            let sent = self.handle.block_on(async {
                 if !wait.is_zero() {
                     tokio::time::sleep(wait).await;
                 }
                 self.client.send(request).await
-            })?;
+            });
+            self.record(&sent);
+            let exchange = sent?;
             if on_429 == On429::Return
                 || exchange.response.status != 429
                 || attempt >= RETRIES_AFTER_429

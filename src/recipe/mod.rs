@@ -15,6 +15,8 @@ pub use build::{
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use indexmap::IndexMap;
+
 use crate::generate::{Mode, RequestPlan};
 use crate::plan::{Case, Readiness, Recipe};
 use crate::schema::SchemaSet;
@@ -84,6 +86,8 @@ pub struct RecipeBook {
     schemas: Arc<SchemaSet>,
     suite: Option<Arc<Suite>>,
     safety: Safety,
+    /// Headers for every request (`[suite] headers` with `--header` on top): the first layer.
+    headers: IndexMap<String, String>,
 }
 
 impl RecipeBook {
@@ -98,7 +102,14 @@ impl RecipeBook {
             schemas,
             suite,
             safety,
+            headers: IndexMap::new(),
         }
+    }
+
+    /// The same book with headers for every request, laid under every other setting.
+    pub fn with_headers(mut self, headers: IndexMap<String, String>) -> RecipeBook {
+        self.headers = headers;
+        self
     }
 
     pub fn safety(&self) -> &Safety {
@@ -205,9 +216,13 @@ impl RecipeBook {
         self.suite.as_ref()?.file.recipes.get(recipe.as_str())
     }
 
-    /// Operation settings, then the recipe class's, then the case's: later ones win.
+    /// The run's headers for every request, then the operation's settings, then the recipe
+    /// class's, then the case's: later ones win.
     pub fn inputs(&self, op: &Operation, case: &Case) -> Inputs {
-        let mut inputs = Inputs::default();
+        let mut inputs = Inputs {
+            headers: self.headers.clone(),
+            ..Inputs::default()
+        };
         let Some(suite) = &self.suite else {
             return inputs;
         };
@@ -286,7 +301,12 @@ impl RecipeBook {
         if case.recipe == Recipe::Unauthenticated && !self.has_case_inputs(case) {
             // The generic 401: the credentials the suite names, and those the operation's
             // security schemes need, are left out of the request.
-            inputs.omit.extend(self.credential_inputs(op));
+            let named = self.credential_inputs(op);
+            // A header for every request (`--header`) must not carry them back in.
+            inputs
+                .headers
+                .retain(|k, _| !named.iter().any(|n| n.eq_ignore_ascii_case(k)));
+            inputs.omit.extend(named);
             if let auth::Security::Needs(creds) = &security {
                 auth::remove(&mut inputs, creds);
             }
@@ -491,8 +511,18 @@ pub fn plan_document(
     suite: Option<Arc<Suite>>,
     safety: Safety,
 ) -> (crate::plan::Plan, RecipeBook) {
+    plan_document_with(doc, suite, safety, IndexMap::new())
+}
+
+/// [`plan_document`] with headers for every request (`[suite] headers`, `--header`).
+pub fn plan_document_with(
+    doc: &Arc<Document>,
+    suite: Option<Arc<Suite>>,
+    safety: Safety,
+    headers: IndexMap<String, String>,
+) -> (crate::plan::Plan, RecipeBook) {
     let schemas = Arc::new(SchemaSet::new(doc));
-    let recipes = RecipeBook::new(Arc::clone(doc), schemas, suite, safety);
+    let recipes = RecipeBook::new(Arc::clone(doc), schemas, suite, safety).with_headers(headers);
     let plan = crate::plan::plan(doc, |op, case| recipes.assess(op, case));
     (plan, recipes)
 }

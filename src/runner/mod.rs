@@ -11,7 +11,7 @@ mod shrink;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -22,9 +22,24 @@ pub use shrink::{Place, shrink};
 
 use crate::event::{CaseResult, Event, Outcome, Reporter, ResultKind, Totals};
 use crate::plan::{Case, Readiness, Recipe};
+use crate::spec::{Method, Operation, StatusSpec};
 
 /// Concurrency when `--test-threads` is not given: cases wait on the network, not the CPU.
 pub const DEFAULT_TEST_THREADS: usize = 16;
+
+/// Connection errors (refused, timed out) at the start of a run, with no answer at all, after
+/// which the target is taken for dead and no more cases are handed out.
+pub const DEAD_AFTER: usize = 10;
+
+/// Why the rest of a stopped run is not run.
+pub const NOT_RUN_MAX_FAIL: &str = "not run: --max-fail reached";
+/// The reason of cases left after [`DEAD_AFTER`] connection errors.
+pub const NOT_RUN_DEAD: &str = "not run: nothing answers at the target";
+
+/// Handing out cases: on, stopped by `--max-fail`, stopped because nothing answers.
+const GO: u8 = 0;
+const STOP_MAX_FAIL: u8 = 1;
+const STOP_DEAD: u8 = 2;
 
 /// Which cases run: libtest's flags, as `cargo test` users know them.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +55,54 @@ pub struct Selection {
     pub include_ignored: bool,
     /// Cases at a time (at least 1).
     pub threads: usize,
+    /// Stop handing out cases once this many failed (`--max-fail`, `--fail-fast` is 1).
+    pub max_fail: Option<usize>,
+    /// `--method`: the operation's method is one of these (empty: any).
+    pub methods: Vec<Method>,
+    /// `--status`: the case's status is one of these (empty: any).
+    pub statuses: Vec<StatusFilter>,
+    /// `--operation`: the operation id is one of these (empty: any).
+    pub operations: Vec<String>,
+    /// `--tag`: the operation has one of these tags (empty: any).
+    pub tags: Vec<String>,
+}
+
+/// `--status`: one code (`401`) or a class (`4xx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Code(u16),
+    /// `4xx` is `Class(4)`: every code from 400 to 499, and the document's `4XX` range.
+    Class(u16),
+}
+
+impl std::str::FromStr for StatusFilter {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<StatusFilter, String> {
+        let bad = || format!("{text:?}: give a status code (401) or a class (4xx)");
+        let t = text.trim().to_ascii_lowercase();
+        if let Some(class) = t.strip_suffix("xx") {
+            return match class.parse::<u16>() {
+                Ok(c @ 1..=5) if class.len() == 1 => Ok(StatusFilter::Class(c)),
+                _ => Err(bad()),
+            };
+        }
+        match t.parse::<u16>() {
+            Ok(code @ 100..=599) if t.len() == 3 => Ok(StatusFilter::Code(code)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl StatusFilter {
+    pub fn matches(self, status: StatusSpec) -> bool {
+        match (self, status) {
+            (StatusFilter::Code(c), StatusSpec::Code(s)) => c == s,
+            (StatusFilter::Class(c), StatusSpec::Code(s)) => s / 100 == c,
+            (StatusFilter::Class(c), StatusSpec::Range(r)) => c == r,
+            _ => false,
+        }
+    }
 }
 
 impl Selection {
@@ -52,6 +115,20 @@ impl Selection {
             }
         };
         (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
+    }
+
+    /// [`Selection::matches`] on the id, and the method, status, operation and tag filters:
+    /// any value of one filter, every filter given.
+    pub fn matches_case(&self, case: &Case, op: &Operation) -> bool {
+        self.matches(&case.id)
+            && (self.methods.is_empty() || self.methods.contains(&op.method))
+            && (self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(case.status)))
+            && (self.operations.is_empty() || self.operations.contains(&op.id()))
+            && (self.tags.is_empty()
+                || op
+                    .tags
+                    .iter()
+                    .any(|t| self.tags.iter().any(|w| w.eq_ignore_ascii_case(t))))
     }
 }
 
@@ -108,17 +185,25 @@ pub fn run(
         }
     }
     let threads = selection.threads.max(1);
+    // Workers check it before each case, and count failures as they finish them (not when
+    // the reporter gets them), so a worker never starts a case after the last allowed failure.
+    let stop = Arc::new(Stopper {
+        state: AtomicU8::new(GO),
+        failed: AtomicUsize::new(0),
+        max_fail: selection.max_fail,
+    });
     // The main phase: workers take cases in plan order; results stream back as they finish.
     let (tx, rx) = mpsc::channel::<CaseResult>();
     let next = Arc::new(AtomicUsize::new(0));
     let main_phase = Arc::new(main_phase);
     let workers: Vec<_> = (0..threads.min(main_phase.len()))
         .map(|_| {
-            let (cx, tx, next, queue) = (
+            let (cx, tx, next, queue, stop) = (
                 Arc::clone(&cx),
                 tx.clone(),
                 Arc::clone(&next),
                 Arc::clone(&main_phase),
+                Arc::clone(&stop),
             );
             std::thread::spawn(move || {
                 loop {
@@ -126,7 +211,7 @@ pub fn run(
                     let Some(&index) = queue.get(at) else {
                         break;
                     };
-                    if tx.send(run_guarded(&cx, index)).is_err() {
+                    if tx.send(run_unless_stopped(&cx, index, &stop)).is_err() {
                         break;
                     }
                 }
@@ -150,7 +235,7 @@ pub fn run(
     reported?;
     // The last phase: rate-limit bursts, one at a time, never beside other cases.
     for index in last_phase {
-        emit(run_guarded(&cx, index), reporter)?;
+        emit(run_unless_stopped(&cx, index, &stop), reporter)?;
     }
     // Failing flows, once each, at their root.
     for failure in cx.flows.failures() {
@@ -174,7 +259,9 @@ pub fn run(
 }
 
 fn decide(cx: &RunContext, selection: &Selection, index: usize, case: &Case) -> Plan {
-    if cx.partition.is_some_and(|p| !p.contains(index, &case.id)) || !selection.matches(&case.id) {
+    if cx.partition.is_some_and(|p| !p.contains(index, &case.id))
+        || !selection.matches_case(case, &cx.doc.operations[case.operation])
+    {
         return Plan::Skip(Outcome::FilteredOut);
     }
     let opt_in = matches!(case.readiness, Readiness::OptIn(_));
@@ -192,6 +279,50 @@ fn decide(cx: &RunContext, selection: &Selection, index: usize, case: &Case) -> 
         }
         _ => Plan::Run,
     }
+}
+
+/// Whether cases are still handed out, and the failures so far.
+struct Stopper {
+    state: AtomicU8,
+    failed: AtomicUsize,
+    max_fail: Option<usize>,
+}
+
+impl Stopper {
+    fn stop(&self, why: u8) {
+        let _ = self
+            .state
+            .compare_exchange(GO, why, Ordering::SeqCst, Ordering::SeqCst);
+    }
+}
+
+/// Runs one case, unless the run has stopped (`--max-fail`, or nothing answers): then the case
+/// is reported as not run, with why.
+fn run_unless_stopped(cx: &RunContext, index: usize, stop: &Stopper) -> CaseResult {
+    if cx.gate.unanswered() >= DEAD_AFTER {
+        stop.stop(STOP_DEAD);
+    }
+    let reason = match stop.state.load(Ordering::SeqCst) {
+        GO => {
+            let result = run_guarded(cx, index);
+            if matches!(result.outcome, Outcome::Failed { .. }) {
+                let failed = stop.failed.fetch_add(1, Ordering::SeqCst) + 1;
+                if stop.max_fail.is_some_and(|max| failed >= max) {
+                    stop.stop(STOP_MAX_FAIL);
+                }
+            }
+            return result;
+        }
+        STOP_MAX_FAIL => NOT_RUN_MAX_FAIL,
+        _ => NOT_RUN_DEAD,
+    };
+    blank_result(
+        cx,
+        &cx.plan.cases[index],
+        Outcome::Ignored {
+            reason: reason.to_string(),
+        },
+    )
 }
 
 /// Runs one case; a panic in conform becomes a harness error of that case, and the baseline
@@ -265,5 +396,25 @@ mod tests {
         };
         assert!(!exact.matches("oauth_token/400"));
         assert!(Selection::default().matches("anything"));
+    }
+
+    #[test]
+    fn status_filters_take_codes_and_classes() {
+        let parse = |t: &str| t.parse::<StatusFilter>();
+        assert_eq!(parse("401"), Ok(StatusFilter::Code(401)));
+        assert_eq!(parse("4xx"), Ok(StatusFilter::Class(4)));
+        assert_eq!(parse("5XX"), Ok(StatusFilter::Class(5)));
+        for bad in [
+            "", "4", "40", "4000", "600", "099", "6xx", "44xx", "x", "+401",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        let class = StatusFilter::Class(4);
+        assert!(class.matches(StatusSpec::Code(429)));
+        assert!(class.matches(StatusSpec::Range(4)));
+        assert!(!class.matches(StatusSpec::Code(500)));
+        assert!(!class.matches(StatusSpec::Default));
+        assert!(StatusFilter::Code(401).matches(StatusSpec::Code(401)));
+        assert!(!StatusFilter::Code(401).matches(StatusSpec::Code(403)));
     }
 }

@@ -156,6 +156,32 @@ pub fn load_str(
             }
         }
     }
+    // `[suite] headers`: `${ENV}` read now (a missing one stops the run); a value taken from
+    // the environment is a credential as far as conform can tell, so it is secret.
+    for (name, value) in file.suite.headers.iter_mut() {
+        let mut from_env = false;
+        let mut lookup = |var: &str| {
+            if var.contains('.') || var == "status" || var == "unique" {
+                return Ok(Value::String(format!("${{{var}}}")));
+            }
+            match env(var) {
+                Some(v) => {
+                    from_env = true;
+                    Ok(Value::String(v))
+                }
+                None => {
+                    missing.push((var.to_string(), format!("suite.headers.{name}")));
+                    Ok(Value::String(String::new()))
+                }
+            }
+        };
+        if let Ok(Value::String(expanded)) = super::template::expand(value, &mut lookup) {
+            *value = expanded;
+        }
+        if from_env && !value.is_empty() {
+            secrets.push(value.clone());
+        }
+    }
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()
@@ -297,6 +323,13 @@ impl Suite {
                 strings.push((key.clone(), body.clone()));
             }
         };
+        push_inputs(
+            "suite.headers".into(),
+            &super::model::Inputs {
+                headers: self.file.suite.headers.clone(),
+                ..Default::default()
+            },
+        );
         for (id, settings) in &self.file.operations {
             push_inputs(format!("operations.{id}"), &settings.inputs());
         }

@@ -75,6 +75,10 @@ pub struct SuiteHeader {
     pub credentials: Vec<String>,
     /// Every case must reach the status it sets out to provoke: an unreached case fails.
     pub strict: Option<bool>,
+    /// Headers sent with every request (`${ENV}` allowed), under `--header` and under the
+    /// operation's, the recipe class's and the case's own headers.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
 }
 
 /// A fixture: a bare value, or a table saying whether it is secret.
