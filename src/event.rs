@@ -155,6 +155,37 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// A result before anything was sent: ids, names, the rerun command; passed until told
+    /// otherwise.
+    pub fn blank(
+        id: &str,
+        kind: ResultKind,
+        name: String,
+        operation: String,
+        recipe: Recipe,
+        rerun: String,
+    ) -> CaseResult {
+        CaseResult {
+            id: id.to_string(),
+            kind,
+            name,
+            operation,
+            status: String::new(),
+            recipe,
+            outcome: Outcome::Passed,
+            convention: None,
+            duration: Default::default(),
+            requests: 0,
+            exchange: None,
+            body_bytes: None,
+            curl: None,
+            rerun,
+            violation_sought: None,
+            sent: Vec::new(),
+            note: None,
+        }
+    }
+
     /// Everything a reader needs to reproduce a failure: violations, the exchange, curl, rerun.
     pub fn details(&self) -> String {
         let mut out = String::new();

@@ -187,25 +187,17 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
 
 /// A case's result before anything was sent: ids, names and the rerun command.
 pub fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> CaseResult {
-    CaseResult {
-        id: case.id.clone(),
-        kind: ResultKind::Case,
-        name: case.display.clone(),
-        operation: cx.doc.operations[case.operation].id(),
-        status: case.status.to_string(),
-        recipe: case.recipe,
-        outcome,
-        convention: None,
-        duration: Default::default(),
-        requests: 0,
-        exchange: None,
-        body_bytes: None,
-        curl: None,
-        rerun: cx.rerun_command(&case.id),
-        violation_sought: None,
-        sent: Vec::new(),
-        note: None,
-    }
+    let mut result = CaseResult::blank(
+        &case.id,
+        ResultKind::Case,
+        case.display.clone(),
+        cx.doc.operations[case.operation].id(),
+        case.recipe,
+        cx.rerun_command(&case.id),
+    );
+    result.status = case.status.to_string();
+    result.outcome = outcome;
+    result
 }
 
 /// Keeps the deciding exchange, its body cut to an excerpt: a run's memory grows with its

@@ -354,25 +354,16 @@ fn run_guarded(cx: &RunContext, index: usize) -> CaseResult {
 
 /// The result of a flow, reported as a test of its own (`flow:NAME`).
 fn flow_result(cx: &RunContext, id: &str, flow: &str) -> CaseResult {
-    CaseResult {
-        id: id.to_string(),
-        kind: ResultKind::Flow,
-        name: format!("flow `{flow}`"),
-        operation: String::new(),
-        status: String::new(),
-        recipe: Recipe::Success,
-        outcome: Outcome::Passed,
-        convention: None,
-        duration: Default::default(),
-        requests: 0,
-        exchange: None,
-        body_bytes: None,
-        curl: None,
-        rerun: cx.rerun_command(id),
-        violation_sought: None,
-        sent: Vec::new(),
-        note: Some("the cases that need this flow are blocked when it fails".into()),
-    }
+    let mut result = CaseResult::blank(
+        id,
+        ResultKind::Flow,
+        format!("flow `{flow}`"),
+        String::new(),
+        Recipe::Success,
+        cx.rerun_command(id),
+    );
+    result.note = Some("the cases that need this flow are blocked when it fails".into());
+    result
 }
 
 #[cfg(test)]
