@@ -52,12 +52,35 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         Target::Url(url) => url.clone(),
         Target::Embedded => "the embedded reference server".into(),
     };
+    // Every secret the run knows, before anything is printed.
+    let redactor = Redactor::new();
+    for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
+        redactor.add_secret(secret.clone());
+    }
+    for secret in &header_secrets {
+        redactor.add_secret(secret.clone());
+    }
+    // Credentials in the base URL (`https://user:pass@host`) are secrets too.
+    if let Target::Url(url) = &target
+        && let Ok(url) = url::Url::parse(url)
+    {
+        let user = url.username();
+        if let Some(password) = url.password() {
+            redactor.add_secret(format!("{user}:{password}"));
+            redactor.add_secret(password.to_string());
+        } else if !user.is_empty() {
+            redactor.add_secret(format!("{user}@"));
+        }
+    }
     let say = |human: &mut Box<dyn Write>, line: String| -> Result<(), CliError> {
-        writeln!(human, "{line}").map_err(CliError::Console)
+        writeln!(human, "{}", redactor.redact(&line)).map_err(CliError::Console)
     };
     let overview = Overview::new(&doc, &plan, &recipes, &pacer, examples);
     if live || args.dry_run {
-        write!(human, "{}", overview.render(&target_name, live)).map_err(CliError::Console)?;
+        say(
+            &mut human,
+            overview.render(&target_name, live).trim_end().to_string(),
+        )?;
         for patch in &patches {
             say(&mut human, format!("patched: {patch}"))?;
         }
@@ -118,23 +141,6 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             suite: suite.as_ref().map(|s| s.path.display().to_string()),
             partition: args.partition.map(|p| p.to_string()),
         };
-        let redactor = Redactor::new();
-        for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
-            redactor.add_secret(secret.clone());
-        }
-        for secret in &header_secrets {
-            redactor.add_secret(secret.clone());
-        }
-        // Credentials in the base URL (`https://user:pass@host`) are secrets too.
-        if let Ok(url) = url::Url::parse(&base_url) {
-            let user = url.username();
-            if let Some(password) = url.password() {
-                redactor.add_secret(format!("{user}:{password}"));
-                redactor.add_secret(password.to_string());
-            } else if !user.is_empty() {
-                redactor.add_secret(format!("{user}@"));
-            }
-        }
         let warnings: Vec<String> = conform::lint::lint(&doc, recipes.schemas())
             .iter()
             .map(|w| w.to_string())
