@@ -125,18 +125,7 @@ impl Converter {
         if let Some(name) = self.names.get(target) {
             return name.clone();
         }
-        let last = target.rsplit('/').next().unwrap_or("");
-        let clean: String = last
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(48)
-            .collect();
+        let clean = uri_safe_token(target);
         let name = format!("{}_{}", clean, self.names.len());
         self.names.insert(target.to_string(), name.clone());
         name
@@ -585,6 +574,22 @@ impl Converter {
 }
 
 /// Is `v` of JSON Schema type `t`? (An integral float counts as an integer, as in Draft 4.)
+/// The last token of a ref target as a URI-safe name part (at most 48 characters): what the
+/// bundled definitions of both drafts are named after.
+pub(super) fn uri_safe_token(target: &str) -> String {
+    let last = target.rsplit('/').next().unwrap_or("");
+    last.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(48)
+        .collect()
+}
+
 /// The types a schema's `type` names (a string or, in 3.1, an array), if it has one.
 pub(crate) fn types_of(s: &Value) -> Option<Vec<String>> {
     match s.get("type") {

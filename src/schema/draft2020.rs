@@ -105,18 +105,7 @@ impl Bundler<'_> {
         if let Some(name) = self.names.get(target) {
             return name.clone();
         }
-        let last = target.rsplit('/').next().unwrap_or("");
-        let clean: String = last
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(48)
-            .collect();
+        let clean = super::convert::uri_safe_token(target);
         let name = format!("conform_{clean}_{}", self.names.len());
         self.names.insert(target.to_string(), name.clone());
         self.queue.push(target.to_string());
