@@ -112,6 +112,8 @@ pub enum ResultKind {
     Case,
     /// A suite flow whose step broke the document: reported once, at its root.
     Flow,
+    /// An OAuth 2.0 / OpenID Connect protocol check (`protocol:NAME`).
+    Protocol,
 }
 
 /// The result of one case (or of one failing flow).

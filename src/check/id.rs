@@ -32,10 +32,13 @@ pub enum CheckId {
     Flow,
     /// A case marked `xfail` passed.
     Xfail,
+    /// An OAuth 2.0 / OpenID Connect property (see [`super::protocol`]).
+    Protocol(super::protocol::ProtocolId),
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 12] = [
+    /// The checks that are not protocol checks.
+    pub const BASE: [CheckId; 12] = [
         CheckId::StatusDocumented,
         CheckId::ExpectedStatus,
         CheckId::ServerError,
@@ -49,6 +52,15 @@ impl CheckId {
         CheckId::Flow,
         CheckId::Xfail,
     ];
+
+    /// Every check, protocol checks last.
+    pub fn all() -> impl Iterator<Item = CheckId> {
+        CheckId::BASE.into_iter().chain(
+            super::protocol::ProtocolId::ALL
+                .into_iter()
+                .map(CheckId::Protocol),
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,6 +76,7 @@ impl CheckId {
             CheckId::RateLimit => "rate_limit",
             CheckId::Flow => "flow",
             CheckId::Xfail => "xfail",
+            CheckId::Protocol(id) => id.as_str(),
         }
     }
 }
@@ -84,8 +97,7 @@ impl FromStr for CheckId {
     type Err = String;
 
     fn from_str(s: &str) -> Result<CheckId, String> {
-        CheckId::ALL
-            .into_iter()
+        CheckId::all()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| format!("no check named `{s}`"))
     }
@@ -97,7 +109,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for id in CheckId::ALL {
+        for id in CheckId::all() {
             assert_eq!(id.as_str().parse::<CheckId>(), Ok(id));
         }
         assert!("nope".parse::<CheckId>().is_err());

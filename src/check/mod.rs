@@ -1,6 +1,7 @@
 //! Checks: one rule per file. Response checks ([`Check`]) see one exchange; case-level checks
-//! (`expected_status`, `rate_limit`, `flow`, `xfail`) judge a case's exchanges and are the only
-//! other places a [`Violation`] is made.
+//! (`expected_status`, `rate_limit`, `flow`, `xfail`) judge a case's exchanges; protocol checks
+//! (`protocol/`) judge OAuth 2.0 / OpenID Connect properties over a few calls of their own. These
+//! are the only places a [`Violation`] is made.
 
 mod allow;
 mod body_schema;
@@ -11,6 +12,7 @@ pub mod flow;
 mod headers;
 mod id;
 mod location;
+pub mod protocol;
 pub mod rate_limit;
 mod response_time;
 mod server_error;

@@ -416,10 +416,10 @@ pub fn groups(results: &[CaseResult]) -> Vec<Group> {
             Outcome::Error { message } => format!("[harness error] {}", shape(message)),
             _ => continue,
         };
-        let cause = if result.kind == ResultKind::Flow {
-            format!("{cause} (a flow)")
-        } else {
-            cause
+        let cause = match result.kind {
+            ResultKind::Flow => format!("{cause} (a flow)"),
+            ResultKind::Protocol => format!("{cause} (a protocol check)"),
+            ResultKind::Case => cause,
         };
         match groups.iter_mut().find(|g| g.cause == cause) {
             Some(group) => group.ids.push(result.id.clone()),

@@ -189,7 +189,7 @@ fn failure_body(result: &CaseResult, checks: &[String]) -> String {
 /// The 1-based line where the case's response is documented: the first violation's own
 /// document pointer when it has one, else `#/paths/<path>/<method>/responses/<status>`.
 fn documented_at(source: &str, result: &CaseResult) -> Option<usize> {
-    if result.kind == ResultKind::Flow {
+    if result.kind != ResultKind::Case {
         return None;
     }
     let violation_pointer = match &result.outcome {

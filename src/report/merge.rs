@@ -360,6 +360,7 @@ fn case_result(case: &Value) -> Result<CaseResult, String> {
     Ok(CaseResult {
         kind: match case["kind"].as_str() {
             Some("flow") => ResultKind::Flow,
+            Some("protocol") => ResultKind::Protocol,
             _ => ResultKind::Case,
         },
         name: need(case, "name")?,

@@ -132,13 +132,13 @@ pub fn ordered(results: &[CaseResult]) -> Vec<&CaseResult> {
     let mut sorted: Vec<&CaseResult> = results.iter().collect();
     sorted.sort_by(|a, b| {
         (
-            a.kind == ResultKind::Flow,
+            a.kind != ResultKind::Case,
             &a.operation,
             status_key(&a.status),
             &a.id,
         )
             .cmp(&(
-                b.kind == ResultKind::Flow,
+                b.kind != ResultKind::Case,
                 &b.operation,
                 status_key(&b.status),
                 &b.id,

@@ -557,7 +557,7 @@ fn run_burst(
 }
 
 /// One line per request sent, for the report and the same-seed comparison.
-fn describe(request: &Request) -> String {
+pub(super) fn describe(request: &Request) -> String {
     let mut line = format!("{} {}", request.method, request.path_and_query());
     for (k, v) in &request.headers {
         line.push_str(&format!(" [{k}: {v}]"));

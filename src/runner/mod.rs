@@ -6,6 +6,7 @@
 mod case;
 mod context;
 mod flows;
+mod protocol;
 mod resolve;
 mod shrink;
 
@@ -233,6 +234,36 @@ pub fn run(
         let _ = worker.join();
     }
     reported?;
+    // Protocol checks, one at a time (each is a short conversation with the server), before
+    // the bursts spend the rate limits.
+    // A sharded run checks the protocol once, in its first shard.
+    if !selection.ignored && cx.partition.is_none_or(|p| p.shard == 1) {
+        for id in protocol::selected(&cx) {
+            let test = protocol::test_id(id);
+            if !selection.matches(&test) {
+                continue;
+            }
+            let result = match stop.state.load(Ordering::SeqCst) {
+                GO => protocol::run(&cx, id),
+                why => {
+                    let mut result = protocol::run_nothing(&cx, id);
+                    result.outcome = Outcome::Ignored {
+                        reason: if why == STOP_MAX_FAIL {
+                            NOT_RUN_MAX_FAIL
+                        } else {
+                            NOT_RUN_DEAD
+                        }
+                        .to_string(),
+                    };
+                    result
+                }
+            };
+            if matches!(result.outcome, Outcome::Failed { .. }) {
+                stop.failed.fetch_add(1, Ordering::SeqCst);
+            }
+            emit(result, reporter)?;
+        }
+    }
     // The last phase: rate-limit bursts, one at a time, never beside other cases.
     for index in last_phase {
         emit(run_unless_stopped(&cx, index, &stop), reporter)?;

@@ -259,15 +259,9 @@ impl RunContext {
                     .get(op_id)
                     .and_then(|o| o.content_type.clone());
             }
-            let plan = self
-                .recipes
-                .request_plan(op, &inputs)
+            let request = self
+                .valid_request(op, &inputs, &resolved, &format!("flow/{name}/{i}"))
                 .map_err(|e| FlowError::Error(format!("{where_}: {e}")))?;
-            let generated = self
-                .sample(&plan.valid(&resolved.fixed), &format!("flow/{name}/{i}"))
-                .map_err(|e| FlowError::Error(format!("{where_}: {e}")))?;
-            let required = self.required_body(op, plan.media_type());
-            let request = finish(op, &generated, &resolved, Keep::Required, &required);
             let exchange = self
                 .gate
                 .send(&op.id(), &request, tally, On429::BackOff)
@@ -352,6 +346,24 @@ impl RunContext {
             ));
         }
         violations
+    }
+
+    /// A valid request to `op` with `inputs` (already `resolved`): required inputs generated
+    /// where not given, optional ones left out; `key` seeds the generation.
+    pub(super) fn valid_request(
+        &self,
+        op: &crate::spec::Operation,
+        inputs: &Inputs,
+        resolved: &ResolvedInputs,
+        key: &str,
+    ) -> Result<Request, String> {
+        let plan = self
+            .recipes
+            .request_plan(op, inputs)
+            .map_err(|e| e.to_string())?;
+        let generated = self.sample(&plan.valid(&resolved.fixed), key)?;
+        let required = self.required_body(op, plan.media_type());
+        Ok(finish(op, &generated, resolved, Keep::Required, &required))
     }
 
     /// Required top-level body properties of an operation's body in `media_type`.

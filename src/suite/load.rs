@@ -70,6 +70,7 @@ pub fn load_str(
         }
     })?;
     super::validate::check_numbers(path, text, &file)?;
+    super::validate::check_protocol(path, text, &file)?;
     let mut missing: Vec<(String, String)> = Vec::new();
     let mut resolver = Fixtures {
         path,

@@ -12,7 +12,8 @@ mod validate;
 pub use load::{Suite, SuiteError, load, load_str};
 pub use model::{
     AuthSettings, CaseSettings, DetailedFixture, Fixture, Flow, Inputs, OperationSettings, Patch,
-    RecipeSettings, SAFE_SIDE_EFFECTS, SIDE_EFFECTS, Step, SuiteFile, SuiteHeader,
+    ProtocolSettings, RecipeSettings, SAFE_SIDE_EFFECTS, SIDE_EFFECTS, Step, SuiteFile,
+    SuiteHeader,
 };
 pub use template::{expand, expand_toml, references};
 pub use totp::{totp_at, totp_now};

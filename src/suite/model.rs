@@ -33,6 +33,64 @@ pub struct SuiteFile {
     /// sent on every case whose operation needs the scheme, left out of its 401 case.
     #[serde(default)]
     pub auth: IndexMap<String, AuthSettings>,
+    /// The OAuth 2.0 / OpenID Connect protocol checks to run, and the values they use.
+    pub protocol: Option<ProtocolSettings>,
+}
+
+/// `[protocol]`: which protocol checks run (each reported as `protocol:NAME`) and the client,
+/// user and endpoints they use. Every value may be a template (`${fixtures.X}`, `${ENV}`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolSettings {
+    /// Names of protocol checks (the README's "Protocol checks" table), or `["all"]`.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// The confidential client the checks act as, and its registered redirect URI.
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// A second registered client (code binding: a code of one client is no good to another).
+    pub other_client_id: Option<String>,
+    pub other_client_secret: Option<String>,
+    /// A user who can sign in (password grant), and what to ask for.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    /// The client of the device authorization grant (RFC 8628).
+    pub device_client_id: Option<String>,
+    /// A path outside the document that approves a user code (a test hook of the server,
+    /// e.g. the reference server's `/__reference/device/approve`).
+    pub device_approve: Option<String>,
+    /// The server rotates refresh tokens: a used one must stop working.
+    #[serde(default)]
+    pub rotation: bool,
+    /// The operation in each endpoint role, where it is not at the conventional path
+    /// (`token = "oauth_token"`).
+    #[serde(default)]
+    pub endpoints: IndexMap<String, String>,
+}
+
+impl ProtocolSettings {
+    /// The values the checks use, by name, as written (templates unexpanded).
+    pub fn values(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+            ("redirect_uri", &self.redirect_uri),
+            ("other_client_id", &self.other_client_id),
+            ("other_client_secret", &self.other_client_secret),
+            ("username", &self.username),
+            ("password", &self.password),
+            ("scope", &self.scope),
+            ("audience", &self.audience),
+            ("device_client_id", &self.device_client_id),
+            ("device_approve", &self.device_approve),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
 }
 
 /// The credentials of one security scheme; every value is secret and may be a template

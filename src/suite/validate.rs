@@ -196,6 +196,37 @@ pub(crate) fn check_flow_cycles(
     Ok(())
 }
 
+/// `[protocol]` names only protocol checks and endpoint roles conform knows.
+pub(crate) fn check_protocol(path: &Path, text: &str, file: &SuiteFile) -> Result<(), SuiteError> {
+    use crate::check::protocol::{Endpoint, ProtocolId};
+    let Some(protocol) = &file.protocol else {
+        return Ok(());
+    };
+    let error = |keys: &[&str], message: String| SuiteError {
+        file: path.to_path_buf(),
+        location: key_location(text, keys),
+        key: Some(dotted(keys)),
+        message,
+    };
+    for name in &protocol.checks {
+        if name != "all"
+            && let Err(message) = name.parse::<ProtocolId>()
+        {
+            return Err(error(&["protocol", "checks"], message));
+        }
+    }
+    for role in protocol.endpoints.keys() {
+        if !Endpoint::ALL.iter().any(|e| e.as_str() == role) {
+            let roles: Vec<&str> = Endpoint::ALL.iter().map(|e| e.as_str()).collect();
+            return Err(error(
+                &["protocol", "endpoints", role],
+                format!("no endpoint role `{role}` (known: {})", roles.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn collect(value: &toml::Value, out: &mut Vec<String>) {
     match value {
         toml::Value::String(s) => out.push(s.clone()),

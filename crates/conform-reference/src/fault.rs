@@ -80,6 +80,8 @@ faults! {
         "every operation: while a burst drains its rate-limit bucket below half (before the limit bites), JSON answers are a JSON array instead of the documented object.";
     ErrorForSuccess => "error-for-success",
         "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
+    TokenWithoutType => "token-without-type",
+        "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

@@ -62,7 +62,7 @@ pub(crate) fn oauth_token(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
             &format!("Grant type '{grant_type}' not allowed for the client."),
         ));
     }
-    let body = match grant_type.as_str() {
+    let mut body = match grant_type.as_str() {
         "authorization_code" => authorization_code(sh, &p, &client)?,
         "client_credentials" => client_credentials(sh, &p, &client)?,
         "password" | GT_PASSWORD_REALM => password(sh, req, &p, &client, &grant_type)?,
@@ -72,6 +72,12 @@ pub(crate) fn oauth_token(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         GT_PASSWORDLESS => passwordless(sh, &p, &client)?,
         _ => token_exchange(sh, &p, &client)?,
     };
+    if sh.has(Fault::TokenWithoutType)
+        && let Some(fields) = body.as_object_mut()
+    {
+        fields.remove("token_type");
+        return Ok(Reply::json(StatusCode::OK, &body));
+    }
     Ok(Reply::json(StatusCode::OK, &body)
         .with_header("cache-control", "no-store".into())
         .with_header("pragma", "no-cache".into()))
