@@ -302,6 +302,8 @@ pub enum Event {
     RunStarted {
         info: RunInfo,
         planned: usize,
+        /// Protocol checks the run will add (`protocol:NAME`), after the cases.
+        protocol: usize,
     },
     /// A case (or a failing flow) is done.
     CaseFinished(Box<CaseResult>),

@@ -331,7 +331,11 @@ impl<W: Write> Console<W> {
 impl<W: Write> Reporter for Console<W> {
     fn report(&mut self, event: &Event) -> io::Result<()> {
         match event {
-            Event::RunStarted { info, planned } => {
+            Event::RunStarted {
+                info,
+                planned,
+                protocol,
+            } => {
                 self.info = Some(info.clone());
                 if let Some(progress) = &mut self.progress {
                     progress.planned = *planned;
@@ -342,6 +346,10 @@ impl<W: Write> Reporter for Console<W> {
                         self.out,
                         "{}",
                         json!({"type": "suite", "event": "started", "test_count": planned})
+                    ),
+                    _ if *protocol > 0 => writeln!(
+                        self.out,
+                        "\nrunning {planned} cases and {protocol} protocol checks"
                     ),
                     _ => writeln!(self.out, "\nrunning {planned} cases"),
                 }
@@ -520,7 +528,11 @@ mod tests {
             partition: None,
         };
         let events = [
-            Event::RunStarted { info, planned: 4 },
+            Event::RunStarted {
+                info,
+                planned: 4,
+                protocol: 0,
+            },
             Event::CaseFinished(Box::new(result("a/200", Outcome::Passed))),
             Event::CaseFinished(Box::new(result(
                 "a/503",

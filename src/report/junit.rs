@@ -1,5 +1,5 @@
-//! The JUnit XML reporter: one `<testsuite>` per operation, one `<testcase>` per case, named by
-//! its case id (what `--exact` takes); `<failure>` for contract violations with everything a CI
+//! The JUnit XML reporter: one `<testsuite>` per operation (and one for protocol checks), one
+//! `<testcase>` per case, named by its case id (what `--exact` takes); `<failure>` for contract violations with everything a CI
 //! annotation needs in its body (GitHub's reporters read only that), `<error>` for harness
 //! errors, `<skipped>` with the reason; `file`/`line` point at the documented response.
 //!
@@ -32,10 +32,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
     let mut suites: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for result in super::ordered(results) {
         if !matches!(result.outcome, Outcome::FilteredOut) {
-            suites
-                .entry(result.operation.as_str())
-                .or_default()
-                .push(result);
+            suites.entry(suite_of(result)).or_default().push(result);
         }
     }
     let count = |cases: &[&CaseResult], f: fn(&Outcome) -> bool| {
@@ -115,7 +112,7 @@ pub fn render(report: &super::RunReport<'_>) -> String {
                 xml,
                 "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\" file=\"{}\"{line}",
                 clean(&format!("{} ({})", result.id, result.name)),
-                clean(&result.operation),
+                clean(suite_of(result)),
                 result.duration.as_secs_f64(),
                 clean(&info.spec),
             );
@@ -182,6 +179,14 @@ pub fn render(report: &super::RunReport<'_>) -> String {
 
 /// What a CI annotation shows: every violation with its check, then the request, the response
 /// excerpt, curl and the rerun command (all in [`CaseResult::details`]).
+/// The `<testsuite>` of a result: its operation; protocol checks have one of their own.
+fn suite_of(result: &CaseResult) -> &str {
+    match result.kind {
+        ResultKind::Protocol => "protocol",
+        _ => &result.operation,
+    }
+}
+
 fn failure_body(result: &CaseResult, checks: &[String]) -> String {
     format!("checks: {}\n{}", checks.join(", "), result.details())
 }

@@ -153,9 +153,20 @@ pub fn run(
     for (index, case) in cases.iter().enumerate() {
         decided.push(decide(&cx, selection, index, case));
     }
+    // A sharded run checks the protocol once, in its first shard.
+    let protocol_checks: Vec<_> = if !selection.ignored && cx.partition.is_none_or(|p| p.shard == 1)
+    {
+        protocol::selected(&cx)
+            .into_iter()
+            .filter(|id| selection.matches(&protocol::test_id(*id)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     reporter.report(&Event::RunStarted {
         info: cx.info.clone(),
         planned: cases.len(),
+        protocol: protocol_checks.len(),
     })?;
     let mut totals = Totals::default();
     let mut emit = |result: CaseResult, reporter: &mut dyn Reporter| -> std::io::Result<()> {
@@ -236,33 +247,29 @@ pub fn run(
     reported?;
     // Protocol checks, one at a time (each is a short conversation with the server), before
     // the bursts spend the rate limits.
-    // A sharded run checks the protocol once, in its first shard.
-    if !selection.ignored && cx.partition.is_none_or(|p| p.shard == 1) {
-        for id in protocol::selected(&cx) {
-            let test = protocol::test_id(id);
-            if !selection.matches(&test) {
-                continue;
+    for id in protocol_checks {
+        let result = match stop.state.load(Ordering::SeqCst) {
+            GO => protocol::run(&cx, id),
+            why => {
+                let mut result = protocol::run_nothing(&cx, id);
+                result.outcome = Outcome::Ignored {
+                    reason: if why == STOP_MAX_FAIL {
+                        NOT_RUN_MAX_FAIL
+                    } else {
+                        NOT_RUN_DEAD
+                    }
+                    .to_string(),
+                };
+                result
             }
-            let result = match stop.state.load(Ordering::SeqCst) {
-                GO => protocol::run(&cx, id),
-                why => {
-                    let mut result = protocol::run_nothing(&cx, id);
-                    result.outcome = Outcome::Ignored {
-                        reason: if why == STOP_MAX_FAIL {
-                            NOT_RUN_MAX_FAIL
-                        } else {
-                            NOT_RUN_DEAD
-                        }
-                        .to_string(),
-                    };
-                    result
-                }
-            };
-            if matches!(result.outcome, Outcome::Failed { .. }) {
-                stop.failed.fetch_add(1, Ordering::SeqCst);
+        };
+        if matches!(result.outcome, Outcome::Failed { .. }) {
+            let failed = stop.failed.fetch_add(1, Ordering::SeqCst) + 1;
+            if stop.max_fail.is_some_and(|max| failed >= max) {
+                stop.stop(STOP_MAX_FAIL);
             }
-            emit(result, reporter)?;
         }
+        emit(result, reporter)?;
     }
     // The last phase: rate-limit bursts, one at a time, never beside other cases.
     for index in last_phase {
