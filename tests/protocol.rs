@@ -108,6 +108,19 @@ fn protocol_checks_are_tests_of_their_own_in_every_report() {
         junit.contains(r#"<testcase name="protocol:code_single_use (an authorization code"#),
         "{junit}"
     );
+    let html = std::fs::read_to_string(run.report_dir.join("conform.html")).expect("html");
+    assert!(html.contains("<h2>Protocol checks</h2>"), "{html}");
+    assert!(
+        html.contains(r##"<a href="#protocol-code_single_use">failed</a>"##)
+            || html.contains("protocol:code_single_use"),
+        "{html}"
+    );
+    let markdown = std::fs::read_to_string(run.report_dir.join("summary.md")).expect("md");
+    assert!(markdown.contains("### Protocol checks"), "{markdown}");
+    assert!(
+        markdown.contains("| `protocol:token_response` |"),
+        "{markdown}"
+    );
     // The client secret the checks exchange codes with is masked everywhere.
     assert!(
         !run.all_output().contains("conform-web-app-secret"),

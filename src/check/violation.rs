@@ -24,6 +24,9 @@ pub struct Violation {
     /// What was observed, shortened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observed: Option<String>,
+    /// The specification section the rule comes from (protocol checks: `RFC 6749 §5.1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl Violation {
@@ -35,11 +38,17 @@ impl Violation {
             schema_path: None,
             spec_pointer: None,
             observed: None,
+            source: None,
         }
     }
 
     pub fn at_spec(mut self, pointer: impl Into<String>) -> Violation {
         self.spec_pointer = Some(pointer.into());
+        self
+    }
+
+    pub fn cite(mut self, source: impl Into<String>) -> Violation {
+        self.source = Some(source.into());
         self
     }
 
@@ -52,6 +61,9 @@ impl Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.check, self.message)?;
+        if let Some(source) = &self.source {
+            write!(f, " ({source})")?;
+        }
         if let Some(path) = &self.instance_path {
             write!(
                 f,

@@ -199,6 +199,33 @@ pub fn render(report: &super::RunReport<'_>) -> String {
     }
     page.push_str("</table></div>\n");
 
+    // Protocol checks: properties, not cells of the matrix.
+    let protocol = super::protocol_results(results);
+    if !protocol.is_empty() {
+        page.push_str(
+            "<h2>Protocol checks</h2>\n<table class=\"protocol\"><tr><th>check</th><th>property</th><th>outcome</th></tr>\n",
+        );
+        for result in protocol {
+            let outcome = result.outcome.label();
+            let shown = if matches!(
+                result.outcome,
+                Outcome::Failed { .. } | Outcome::Error { .. }
+            ) {
+                format!("<a href=\"#{}\">{outcome}</a>", anchor(&result.id))
+            } else {
+                outcome.to_string()
+            };
+            let _ = writeln!(
+                page,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"cell {}\">{shown}</td></tr>",
+                e(&result.id),
+                e(&result.name),
+                cell_class(result),
+            );
+        }
+        page.push_str("</table>\n");
+    }
+
     // Failures and harness errors, grouped by cause.
     let ordered = super::ordered(results);
     let failing: Vec<CaseResult> = ordered

@@ -97,6 +97,20 @@ pub fn render(report: &super::RunReport<'_>) -> String {
         }
         md.push('\n');
     }
+    let protocol = super::protocol_results(results);
+    if !protocol.is_empty() {
+        md.push_str("\n### Protocol checks\n\n| check | property | outcome |\n|---|---|:-:|\n");
+        for result in protocol {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} {} |",
+                e(&result.id),
+                e(&result.name),
+                mark(result),
+                result.outcome.label()
+            );
+        }
+    }
     md
 }
 

@@ -259,6 +259,7 @@ fn violations(value: &Value) -> Result<Vec<Violation>, String> {
             violation.instance_path = str_of(v, "instance_path");
             violation.schema_path = str_of(v, "schema_path");
             violation.spec_pointer = str_of(v, "spec_pointer");
+            violation.source = str_of(v, "source");
             violation.observed = str_of(v, "observed");
             Ok(violation)
         })

@@ -158,6 +158,14 @@ fn status_key(status: &str) -> (u32, String) {
     }
 }
 
+/// The protocol checks that ran (`protocol:NAME`), in order.
+pub fn protocol_results(results: &[CaseResult]) -> Vec<&CaseResult> {
+    ordered(results)
+        .into_iter()
+        .filter(|r| r.kind == ResultKind::Protocol && !matches!(r.outcome, Outcome::FilteredOut))
+        .collect()
+}
+
 /// The (operation × status) matrix: one cell per planned case.
 pub struct Matrix<'a> {
     /// Every status some operation documents, in order.

@@ -144,10 +144,7 @@ impl ProtocolId {
 
     /// A violation of this property, citing its source.
     pub fn violation(self, message: impl fmt::Display) -> Violation {
-        Violation::new(
-            CheckId::Protocol(self),
-            format!("{message} ({})", self.source()),
-        )
+        Violation::new(CheckId::Protocol(self), message.to_string()).cite(self.source())
     }
 
     /// Runs the check through `session` with the suite's `setup`.

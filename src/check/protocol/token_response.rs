@@ -174,7 +174,7 @@ mod tests {
         run(&setup(), &mut session)
             .expect("judged")
             .into_iter()
-            .map(|v| v.message)
+            .map(|v| v.to_string())
             .collect()
     }
 
