@@ -358,8 +358,14 @@ fn the_markdown_summary_has_totals_groups_and_the_matrix() {
         .expect("the missing Allow headers are one group");
     assert!(allow.starts_with("- **28** × "), "{allow}");
     assert!(allow.contains("`logout/405`"), "{allow}");
-    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| `")).collect();
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| `") && !l.starts_with("| `protocol:"))
+        .collect();
     assert_eq!(rows.len(), 28, "one matrix row per operation");
+    // The protocol checks have a table of their own, after the matrix.
+    assert!(md.contains("### Protocol checks"), "{md}");
+    assert!(md.contains("| `protocol:token_response` |"), "{md}");
     let marks = rows
         .iter()
         .flat_map(|r| r.split('|').skip(2))
