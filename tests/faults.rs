@@ -208,6 +208,15 @@ const EXPECTED: &[Expect] = &[
         check: "token_response",
     },
     Expect {
+        fault: "authorization-code-unbound",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:code_binding"],
+        maybe: &[],
+        case: "protocol:code_binding",
+        check: "code_binding",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

@@ -82,6 +82,8 @@ faults! {
         "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
     TokenWithoutType => "token-without-type",
         "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
+    AuthorizationCodeUnbound => "authorization-code-unbound",
+        "oauth_token 200: an authorization code is exchanged by any client, with any redirect_uri or none (RFC 6749 §4.1.3 binds it to both).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

@@ -6,6 +6,7 @@
 //! request goes through the gate, built from the document like any flow step), so a check reads
 //! as the protocol's own steps and can be tested against any server.
 
+mod code_binding;
 mod code_single_use;
 mod token_response;
 
@@ -155,6 +156,7 @@ impl ProtocolId {
         match self {
             ProtocolId::TokenResponse => token_response::run(setup, session),
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
+            ProtocolId::CodeBinding => code_binding::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),
