@@ -217,6 +217,15 @@ const EXPECTED: &[Expect] = &[
         check: "code_binding",
     },
     Expect {
+        fault: "pkce-ignored",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:pkce"],
+        maybe: &[],
+        case: "protocol:pkce",
+        check: "pkce",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

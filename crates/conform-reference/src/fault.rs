@@ -84,6 +84,8 @@ faults! {
         "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
     AuthorizationCodeUnbound => "authorization-code-unbound",
         "oauth_token 200: an authorization code is exchanged by any client, with any redirect_uri or none (RFC 6749 §4.1.3 binds it to both).";
+    PkceIgnored => "pkce-ignored",
+        "oauth_token 200: the code_verifier of a code issued with a PKCE challenge is not checked (a wrong one or none is accepted).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

@@ -8,6 +8,7 @@
 
 mod code_binding;
 mod code_single_use;
+mod pkce;
 mod token_response;
 
 use std::fmt;
@@ -93,7 +94,7 @@ impl ProtocolId {
             ProtocolId::TokenResponse => "RFC 6749 §5.1, §5.2",
             ProtocolId::CodeSingleUse => "RFC 6749 §4.1.2, §10.5",
             ProtocolId::CodeBinding => "RFC 6749 §4.1.3",
-            ProtocolId::Pkce => "RFC 7636 §4.4, §4.6",
+            ProtocolId::Pkce => "RFC 7636 §4.2, §4.6",
             ProtocolId::StateEcho => "RFC 6749 §4.1.2, §4.1.2.1",
             ProtocolId::RedirectUriRegistered => "RFC 6749 §3.1.2.4, §4.1.2.1",
             ProtocolId::JwtClaimTypes => "RFC 7519 §4.1",
@@ -157,6 +158,7 @@ impl ProtocolId {
             ProtocolId::TokenResponse => token_response::run(setup, session),
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
             ProtocolId::CodeBinding => code_binding::run(setup, session),
+            ProtocolId::Pkce => pkce::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),

@@ -123,7 +123,9 @@ fn authorization_code(sh: &Shared, p: &Params, client: &Client) -> Result<Value,
             "redirect_uri does not match the one sent to /authorize.",
         ));
     }
-    if let Some(challenge) = &grant.code_challenge {
+    if let Some(challenge) = &grant.code_challenge
+        && !sh.has(Fault::PkceIgnored)
+    {
         let Some(v) = verifier else {
             return Err(Reply::bad_request(
                 "Missing required parameter: code_verifier",
