@@ -226,6 +226,15 @@ const EXPECTED: &[Expect] = &[
         check: "pkce",
     },
     Expect {
+        fault: "state-decoded-twice",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:state_echo"],
+        maybe: &[],
+        case: "protocol:state_echo",
+        check: "state_echo",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

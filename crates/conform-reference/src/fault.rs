@@ -86,6 +86,8 @@ faults! {
         "oauth_token 200: an authorization code is exchanged by any client, with any redirect_uri or none (RFC 6749 §4.1.3 binds it to both).";
     PkceIgnored => "pkce-ignored",
         "oauth_token 200: the code_verifier of a code issued with a PKCE challenge is not checked (a wrong one or none is accepted).";
+    StateDecodedTwice => "state-decoded-twice",
+        "authorize 302: state is percent-decoded once more before it is echoed (`%41` comes back as `A`), on success and error redirects.";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

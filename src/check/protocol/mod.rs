@@ -9,6 +9,7 @@
 mod code_binding;
 mod code_single_use;
 mod pkce;
+mod state_echo;
 mod token_response;
 
 use std::fmt;
@@ -159,6 +160,7 @@ impl ProtocolId {
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
             ProtocolId::CodeBinding => code_binding::run(setup, session),
             ProtocolId::Pkce => pkce::run(setup, session),
+            ProtocolId::StateEcho => state_echo::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),
