@@ -235,6 +235,15 @@ const EXPECTED: &[Expect] = &[
         check: "state_echo",
     },
     Expect {
+        fault: "redirect-uri-prefix-match",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:redirect_uri_registered"],
+        maybe: &[],
+        case: "protocol:redirect_uri_registered",
+        check: "redirect_uri_registered",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

@@ -88,6 +88,8 @@ faults! {
         "oauth_token 200: the code_verifier of a code issued with a PKCE challenge is not checked (a wrong one or none is accepted).";
     StateDecodedTwice => "state-decoded-twice",
         "authorize 302: state is percent-decoded once more before it is echoed (`%41` comes back as `A`), on success and error redirects.";
+    RedirectUriPrefixMatch => "redirect-uri-prefix-match",
+        "authorize 302: a redirect_uri that merely starts with a registered callback is accepted and redirected to (RFC 9700 §4.1.3 requires exact matching).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

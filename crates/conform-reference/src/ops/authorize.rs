@@ -58,6 +58,12 @@ pub(crate) fn authorize(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     };
     let redirect_uri = match nonempty("redirect_uri") {
         Some(r) if client.callbacks.contains(&r) => r,
+        Some(r)
+            if sh.has(Fault::RedirectUriPrefixMatch)
+                && client.callbacks.iter().any(|c| r.starts_with(c.as_str())) =>
+        {
+            r
+        }
         Some(r) => {
             return Err(error_page(
                 "unauthorized_client",
