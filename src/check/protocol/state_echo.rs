@@ -73,7 +73,7 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
             ID.violation(format!(
                 "the redirect for response_type={UNSUPPORTED} carries no `error`"
             ))
-            .observed(location_text(&error)),
+            .observed(location(&error)),
         ),
         Some(_) => violations.extend(echoed(&error, "the error redirect")),
     }
@@ -88,13 +88,21 @@ fn echoed(exchange: &Exchange, which: &str) -> Option<Violation> {
             ID.violation(format!(
                 "{which} changed `state`: sent {STATE:?}, got back {state:?}"
             ))
-            .observed(location_text(exchange)),
+            .observed(location(exchange)),
         ),
         None => Some(
             ID.violation(format!("{which} dropped `state` (sent {STATE:?})"))
-                .observed(location_text(exchange)),
+                .observed(location(exchange)),
         ),
     }
+}
+
+/// The redirect, as observed.
+fn location(exchange: &Exchange) -> String {
+    format!(
+        "Location: {}",
+        exchange.response.header("location").unwrap_or_default()
+    )
 }
 
 fn location_text(exchange: &Exchange) -> String {
@@ -154,6 +162,13 @@ mod tests {
             "{found:?}"
         );
         assert_eq!(found[0].check.as_str(), "state_echo");
+        assert!(
+            found[0]
+                .observed
+                .as_deref()
+                .is_some_and(|o| o.starts_with("Location: https://app.example/cb?code=c1")),
+            "{found:?}"
+        );
     }
 
     #[test]
