@@ -82,6 +82,14 @@ faults! {
         "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
     TokenWithoutType => "token-without-type",
         "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
+    AuthorizationCodeUnbound => "authorization-code-unbound",
+        "oauth_token 200: an authorization code is exchanged by any client, with any redirect_uri or none (RFC 6749 §4.1.3 binds it to both).";
+    PkceIgnored => "pkce-ignored",
+        "oauth_token 200: the code_verifier of a code issued with a PKCE challenge is not checked (a wrong one or none is accepted).";
+    StateDecodedTwice => "state-decoded-twice",
+        "authorize 302: state is percent-decoded once more before it is echoed (`%41` comes back as `A`), on success and error redirects.";
+    RedirectUriPrefixMatch => "redirect-uri-prefix-match",
+        "authorize 302: a redirect_uri that merely starts with a registered callback is accepted and redirected to (RFC 9700 §4.1.3 requires exact matching).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

@@ -6,7 +6,11 @@
 //! request goes through the gate, built from the document like any flow step), so a check reads
 //! as the protocol's own steps and can be tested against any server.
 
+mod code_binding;
 mod code_single_use;
+mod pkce;
+mod redirect_uri_registered;
+mod state_echo;
 mod token_response;
 
 use std::fmt;
@@ -92,9 +96,9 @@ impl ProtocolId {
             ProtocolId::TokenResponse => "RFC 6749 §5.1, §5.2",
             ProtocolId::CodeSingleUse => "RFC 6749 §4.1.2, §10.5",
             ProtocolId::CodeBinding => "RFC 6749 §4.1.3",
-            ProtocolId::Pkce => "RFC 7636 §4.4, §4.6",
+            ProtocolId::Pkce => "RFC 7636 §4.2, §4.6",
             ProtocolId::StateEcho => "RFC 6749 §4.1.2, §4.1.2.1",
-            ProtocolId::RedirectUriRegistered => "RFC 6749 §3.1.2.4, §4.1.2.1",
+            ProtocolId::RedirectUriRegistered => "RFC 6749 §3.1.2.4, §4.1.2.1; RFC 9700 §4.1.3",
             ProtocolId::JwtClaimTypes => "RFC 7519 §4.1",
             ProtocolId::IdTokenSignature => "OpenID Connect Core §3.1.3.7, §10.1; RFC 7517",
             ProtocolId::IdTokenClaims => "OpenID Connect Core §2, §3.1.3.6, §3.1.3.7",
@@ -152,6 +156,10 @@ impl ProtocolId {
         match self {
             ProtocolId::TokenResponse => token_response::run(setup, session),
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
+            ProtocolId::CodeBinding => code_binding::run(setup, session),
+            ProtocolId::Pkce => pkce::run(setup, session),
+            ProtocolId::StateEcho => state_echo::run(setup, session),
+            ProtocolId::RedirectUriRegistered => redirect_uri_registered::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),

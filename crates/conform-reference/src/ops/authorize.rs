@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 
+use crate::fault::Fault;
 use crate::http::{Reply, Req, with_query, xml_escape};
 use crate::state::{CodeGrant, Shared, grant_scopes, issue_user_tokens, split_scope};
 
@@ -57,6 +58,12 @@ pub(crate) fn authorize(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     };
     let redirect_uri = match nonempty("redirect_uri") {
         Some(r) if client.callbacks.contains(&r) => r,
+        Some(r)
+            if sh.has(Fault::RedirectUriPrefixMatch)
+                && client.callbacks.iter().any(|c| r.starts_with(c.as_str())) =>
+        {
+            r
+        }
         Some(r) => {
             return Err(error_page(
                 "unauthorized_client",
@@ -75,7 +82,10 @@ pub(crate) fn authorize(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     };
     // From here on errors go back to the application: a 302 to redirect_uri with error,
     // error_description and state (RFC 6749 §4.1.2.1, and Auth0 per issue 11).
-    let state = req.q("state").unwrap_or_default().to_string();
+    let mut state = req.q("state").unwrap_or_default().to_string();
+    if sh.has(Fault::StateDecodedTwice) {
+        state = crate::http::decode_segment(&state).unwrap_or(state);
+    }
     let error_redirect = |error: &str, desc: &str| {
         let mut pairs = vec![("error", error), ("error_description", desc)];
         if !state.is_empty() {

@@ -112,17 +112,20 @@ fn authorization_code(sh: &Shared, p: &Params, client: &Client) -> Result<Value,
     if grant.used && !sh.has(Fault::AuthorizationCodeReuse) {
         return Err(invalid_grant("Authorization code has already been used."));
     }
-    if grant.client_id != client.client_id {
+    let unbound = sh.has(Fault::AuthorizationCodeUnbound);
+    if grant.client_id != client.client_id && !unbound {
         return Err(invalid_grant(
             "Authorization code was issued to another client.",
         ));
     }
-    if grant.redirect_uri.is_some() && grant.redirect_uri != redirect_uri {
+    if grant.redirect_uri.is_some() && grant.redirect_uri != redirect_uri && !unbound {
         return Err(invalid_grant(
             "redirect_uri does not match the one sent to /authorize.",
         ));
     }
-    if let Some(challenge) = &grant.code_challenge {
+    if let Some(challenge) = &grant.code_challenge
+        && !sh.has(Fault::PkceIgnored)
+    {
         let Some(v) = verifier else {
             return Err(Reply::bad_request(
                 "Missing required parameter: code_verifier",
