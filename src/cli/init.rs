@@ -134,7 +134,8 @@ fn relative_to(from: &Path, to: &Path) -> Option<PathBuf> {
         .zip(&to_parts)
         .take_while(|(a, b)| a == b)
         .count();
-    if common == 0 {
+    // Nothing in common but the root: an absolute path says more than a climb to `/`.
+    if common <= 1 {
         return Some(to);
     }
     let mut out = PathBuf::new();
@@ -472,18 +473,38 @@ impl<'a> Starter<'a> {
             one_line(&op.path)
         );
         let _ = writeln!(out, "# security: {}", self.security_text(op));
-        let cases: Vec<String> = self
+        let (ready, waiting): (Vec<_>, Vec<_>) = self
             .plan
             .cases
             .iter()
             .filter(|c| c.operation == index)
-            .map(|c| match c.readiness.reason() {
-                None => format!("{} {}", c.status, c.recipe),
-                Some(_) => format!("{} {} (not yet: see below)", c.status, c.recipe),
-            })
-            .collect();
-        if !cases.is_empty() {
-            let _ = writeln!(out, "# cases: {}", cases.join(", "));
+            .partition(|c| c.readiness.is_runnable());
+        let statuses = |cases: &[&conform::plan::Case]| {
+            cases
+                .iter()
+                .map(|c| c.status.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (ready.is_empty(), waiting.is_empty()) {
+            (_, true) => {
+                let _ = writeln!(out, "# cases: {}", statuses(&ready));
+            }
+            (true, false) => {
+                let _ = writeln!(
+                    out,
+                    "# cases not runnable yet (`conform list` says why): {}",
+                    statuses(&waiting)
+                );
+            }
+            (false, false) => {
+                let _ = writeln!(
+                    out,
+                    "# cases: {}; not runnable yet (`conform list` says why): {}",
+                    statuses(&ready),
+                    statuses(&waiting)
+                );
+            }
         }
         let _ = writeln!(out, "[operations.{}]", toml_key(&id));
         if matches!(
@@ -544,21 +565,14 @@ impl<'a> Starter<'a> {
                 }
             );
         }
-        // Cases that nothing provokes without the suite's help, each with a commented table.
-        for case in self.plan.cases.iter().filter(|c| c.operation == index) {
-            let Some(reason) = case.readiness.reason() else {
-                continue;
-            };
-            let _ = writeln!(out, "# {}: {}", case.id, one_line(reason));
-            if matches!(
-                case.recipe,
-                Recipe::Forbidden | Recipe::Other | Recipe::ServerError | Recipe::NotFound
-            ) {
+        // Statuses only an input of the suite provokes: where to give it.
+        for case in waiting {
+            if matches!(case.recipe, Recipe::Forbidden | Recipe::Other) {
                 let _ = writeln!(
                     out,
-                    "# [cases.{}]\n# inputs = {{ ... }}   # or headers = {{ ... }}: what makes your server answer {}",
-                    toml_key(&case.id),
-                    case.status
+                    "# {} needs an input your server answers it to: [cases.{}] inputs = {{ ... }} or headers = {{ ... }}",
+                    case.status,
+                    toml_key(&case.id)
                 );
             }
         }
