@@ -65,6 +65,7 @@ fn the_pets_suite_loads_and_runs_unchanged_against_the_pets_server() {
         pets::Config {
             token: TOKEN.into(),
             api_key: KEY.into(),
+            bug: false,
         },
     )
     .expect("start the pets example");

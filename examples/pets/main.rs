@@ -1,28 +1,33 @@
-//! `cargo run --example pets [-- --port N]`: the Pets API of `examples/pets/api.yaml` on
-//! 127.0.0.1, for the README's "Test your own API" walkthrough.
+//! `cargo run --example pets [-- --port N] [--bug]`: the Pets API of `examples/pets/api.yaml`
+//! on 127.0.0.1, for the README's "Test your own API" walkthrough (`--bug` breaks the document
+//! on purpose, to show a failure).
 
 mod server;
 
 fn main() {
     let mut port = 8080u16;
+    let mut bug = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next().map(|p| p.parse::<u16>())) {
-            ("--port", Some(Ok(p))) => port = p,
-            _ => {
-                eprintln!("usage: cargo run --example pets [-- --port N]");
-                std::process::exit(2);
-            }
+        match arg.as_str() {
+            "--bug" => bug = true,
+            "--port" => match args.next().map(|p| p.parse::<u16>()) {
+                Some(Ok(p)) => port = p,
+                _ => usage(),
+            },
+            _ => usage(),
         }
     }
     // The same variables `conform init` names for this document, so one `export` serves both.
     let config = server::Config {
         token: std::env::var("PETS_API_TOKEN").unwrap_or_else(|_| "demo-token".into()),
         api_key: std::env::var("PETS_API_KEY").unwrap_or_else(|_| "demo-key".into()),
+        bug,
     };
     match server::start(&format!("127.0.0.1:{port}"), config) {
         Ok(running) => {
-            println!("Pets API on {} (Ctrl-C stops it)", running.base_url());
+            let bug = if bug { ", with its bug" } else { "" };
+            println!("Pets API on {}{bug} (Ctrl-C stops it)", running.base_url());
             loop {
                 std::thread::park();
             }
@@ -32,4 +37,9 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+fn usage() -> ! {
+    eprintln!("usage: cargo run --example pets -- [--port N] [--bug]");
+    std::process::exit(2);
 }

@@ -16,6 +16,9 @@ pub struct Config {
     pub token: String,
     /// `X-Api-Key: <key>` for /stats.
     pub api_key: String,
+    /// Break the document on purpose: one pet's `id` is a number, not a string (for the
+    /// README's walkthrough of a failure).
+    pub bug: bool,
 }
 
 /// A running server; it serves until the process ends.
@@ -153,6 +156,11 @@ fn serve(stream: TcpStream, pets: &Mutex<Vec<Pet>>, config: &Config) -> std::io:
             let id = &p["/pets/".len()..];
             let pets = pets.lock().unwrap();
             match pets.iter().find(|pet| pet.id == id) {
+                Some(pet) if config.bug => {
+                    let mut answer = pet.json();
+                    answer["id"] = json!(pet.id.parse::<u64>().unwrap_or(0));
+                    (200, answer)
+                }
                 Some(pet) => (200, pet.json()),
                 None => error(404, "no such pet"),
             }
