@@ -66,6 +66,7 @@ fn the_pets_suite_loads_and_runs_unchanged_against_the_pets_server() {
             token: TOKEN.into(),
             api_key: KEY.into(),
             bug: false,
+            tls: None,
         },
     )
     .expect("start the pets example");
@@ -176,6 +177,75 @@ fn the_pets_suite_loads_and_runs_unchanged_against_the_pets_server() {
     for secret in [TOKEN, KEY] {
         assert!(!out.contains(secret) && !err.contains(secret), "{secret}");
     }
+}
+
+#[test]
+fn over_https_the_suite_runs_unchanged_with_ca_cert_and_not_without() {
+    let dir = scratch("https");
+    let cert = dir.join("pets-cert.pem");
+    let server = pets::start(
+        "127.0.0.1:0",
+        pets::Config {
+            token: TOKEN.into(),
+            api_key: KEY.into(),
+            bug: false,
+            tls: Some(pets::self_signed(&cert).expect("certificate")),
+        },
+    )
+    .expect("start the pets example over TLS");
+    let base_url = server.base_url();
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
+    let suite = dir.join("pets.toml");
+    let init = conform(
+        &[
+            "init",
+            "--spec",
+            "examples/pets/api.yaml",
+            "--base-url",
+            &base_url,
+            "-o",
+            suite.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    let env = [
+        ("PETS_API_TOKEN", TOKEN),
+        ("PETS_API_KEY", KEY),
+        ("PETS_API_PET_ID", "2"),
+    ];
+    let run = |extra: &[&str], name: &str| {
+        let reports = dir.join(name);
+        let mut args = vec![
+            "run",
+            "--suite",
+            suite.to_str().unwrap(),
+            "--examples",
+            "2",
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        conform(&args, &env)
+    };
+    let trusted = run(&["--ca-cert", cert.to_str().unwrap()], "trusted");
+    let out = text(&trusted.stdout);
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{out}\n{}",
+        text(&trusted.stderr)
+    );
+    assert!(out.contains("12 passed; 0 failed"), "{out}");
+    // Without the certificate every case is a harness error that says what to do (exit 5).
+    let untrusted = run(&[], "untrusted");
+    let all = format!("{}{}", text(&untrusted.stdout), text(&untrusted.stderr));
+    assert_eq!(untrusted.status.code(), Some(5), "{all}");
+    assert!(
+        all.contains("--ca-cert")
+            && !all.contains("passed; 0 failed; 0 unreached; 0 blocked; 0 errors"),
+        "{all}"
+    );
 }
 
 #[test]

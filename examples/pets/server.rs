@@ -1,9 +1,11 @@
-//! The Pets API of `api.yaml` (a small pet store, not Auth0): plain HTTP/1.1 on std threads,
-//! so the README's walkthrough has a server the reader can start and `tests/init.rs` runs the
-//! very same code. Every answer is one the document allows.
+//! The Pets API of `api.yaml` (a small pet store, not Auth0): HTTP/1.1 (or HTTPS with a
+//! self-signed certificate) on std threads, so the README's walkthrough has a server the reader
+//! can start and `tests/init.rs` runs the very same code. Every answer is one the document allows
+//! (unless `bug` is set).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,17 +21,39 @@ pub struct Config {
     /// Break the document on purpose: one pet's `id` is a number, not a string (for the
     /// README's walkthrough of a failure).
     pub bug: bool,
+    /// Serve HTTPS with this configuration (see [`self_signed`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A running server; it serves until the process ends.
 pub struct Running {
     pub addr: SocketAddr,
+    pub tls: bool,
 }
 
 impl Running {
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
+}
+
+/// A TLS configuration with a certificate for 127.0.0.1 and localhost made now; the
+/// certificate (PEM) is written to `cert_path`, for `conform run --ca-cert`.
+pub fn self_signed(cert_path: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    conform::execute::install_crypto_provider();
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+        .map_err(|e| format!("cannot make a certificate: {e}"))?;
+    std::fs::write(cert_path, key.cert.pem())
+        .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![key.cert.der().clone()],
+            rustls::pki_types::PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()).into(),
+        )
+        .map_err(|e| format!("cannot use the certificate: {e}"))?;
+    Ok(Arc::new(config))
 }
 
 struct Pet {
@@ -63,40 +87,63 @@ pub fn start(addr: &str, config: Config) -> std::io::Result<Running> {
             tag: Some("cat".into()),
         },
     ]));
+    let tls = config.tls.is_some();
     let config = Arc::new(config);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (pets, config) = (Arc::clone(&pets), Arc::clone(&config));
             std::thread::spawn(move || {
-                let _ = serve(stream, &pets, &config);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                match &config.tls {
+                    Some(tls) => {
+                        let Ok(connection) = rustls::ServerConnection::new(Arc::clone(tls)) else {
+                            return;
+                        };
+                        let mut stream = rustls::StreamOwned::new(connection, stream);
+                        if serve(&mut stream, &pets, &config).is_ok() {
+                            stream.conn.send_close_notify();
+                            let _ = stream.flush();
+                        }
+                    }
+                    None => {
+                        let mut stream = stream;
+                        let _ = serve(&mut stream, &pets, &config);
+                    }
+                }
             });
         }
     });
-    Ok(Running { addr })
+    Ok(Running { addr, tls })
 }
 
 /// The most a request head or body may hold.
 const MAX_BYTES: usize = 1 << 20;
 
-/// Reads one request, answers it and closes the connection.
-fn serve(stream: TcpStream, pets: &Mutex<Vec<Pet>>, config: &Config) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut head_bytes = request_line.len();
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line)?;
-        head_bytes += n;
-        if n == 0 || line == "\r\n" || line == "\n" || head_bytes > MAX_BYTES {
-            break;
+/// Reads one request and answers it (the caller closes the connection).
+fn serve<S: Read + Write>(
+    stream: &mut S,
+    pets: &Mutex<Vec<Pet>>,
+    config: &Config,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 || buf.len() > MAX_BYTES {
+            return Ok(());
         }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
         }
-    }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
     let header = |name: &str| {
         headers
             .iter()
@@ -107,8 +154,15 @@ fn serve(stream: TcpStream, pets: &Mutex<Vec<Pet>>, config: &Config) -> std::io:
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
         .min(MAX_BYTES);
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
 
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_string();
@@ -168,7 +222,6 @@ fn serve(stream: TcpStream, pets: &Mutex<Vec<Pet>>, config: &Config) -> std::io:
         _ => error(404, "no such route"),
     };
     let body = answer.to_string();
-    let mut stream = stream;
     write!(
         stream,
         "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
