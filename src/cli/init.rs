@@ -855,7 +855,8 @@ mod tests {
             env_prefix("Swagger Petstore - OpenAPI 3.0"),
             "SWAGGER_PETSTORE"
         );
-        assert_eq!(env_prefix("Ünï"), "API");
+        assert_eq!(env_prefix("Üñî"), "API");
+        assert_eq!(env_prefix("Ünï"), "N");
         assert_eq!(env_prefix("1Password Connect"), "API_1PASSWORD_CONNECT");
         assert_eq!(env_word("petId"), "PET_ID");
         assert_eq!(env_word("X-Request-Id"), "X_REQUEST_ID");
