@@ -293,6 +293,15 @@ fn output_is_never_written_over_an_existing_file() {
         assert!(!dir.join("elsewhere.toml").exists());
     }
 
+    // To a pipe: the document as given, for a suite in the current directory.
+    let piped = conform(&["init", "--spec", "examples/pets/api.yaml"], &[]);
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(
+        text(&piped.stdout).contains("\nspec = \"examples/pets/api.yaml\"\n"),
+        "{}",
+        text(&piped.stdout)
+    );
+
     // A new file: written, nothing on stdout, and it loads (its document relative to it).
     let fresh = dir.join("fresh.toml");
     let wrote = conform(

@@ -41,7 +41,7 @@ pub fn init(args: &InitArgs) -> Result<u8, CliError> {
         None => args.spec.clone(),
     };
     let starter = Starter::new(&doc, &plan, base_url.as_deref());
-    let text = starter.render(&spec_path.to_string_lossy());
+    let text = starter.render(&spec_path.to_string_lossy(), suite_dir.is_some());
     // What init prints must load as a suite of this very document: a failure here is a bug
     // in init, reported rather than printed.
     let check_path = args
@@ -340,7 +340,8 @@ impl<'a> Starter<'a> {
             .map(|(f, _)| f.as_str())
     }
 
-    fn render(&self, spec_path: &str) -> String {
+    /// The suite's text; `placed`: `spec_path` is relative to where the suite will be.
+    fn render(&self, spec_path: &str, placed: bool) -> String {
         let mut out = String::new();
         let doc = self.doc;
         let _ = writeln!(
@@ -379,7 +380,15 @@ impl<'a> Starter<'a> {
             "name = {}",
             toml_string(&format!("{} (starter)", doc.title))
         );
-        let _ = writeln!(out, "# The document, relative to this file.");
+        if placed {
+            let _ = writeln!(out, "# The document, relative to this file.");
+        } else {
+            let _ = writeln!(
+                out,
+                "# The document, relative to this file: written as given, for a suite in the current\n\
+                 # directory (`-o FILE` or `> FILE.toml` writes it relative to FILE)."
+            );
+        }
         let _ = writeln!(out, "spec = {}", toml_string(spec_path));
         match self.base_url {
             Some(url) => {
@@ -404,9 +413,12 @@ impl<'a> Starter<'a> {
         if !self.fixtures.is_empty() {
             out.push_str(
                 "\n# Required parameters: real values from your server (a generated id finds nothing).\n\
-                 # One fixture per parameter name; give an operation its own if it must differ\n\
-                 # (a DELETE should not spend the id the other operations read).\n[fixtures]\n",
+                 # One fixture per parameter name; give an operation its own if it must differ",
             );
+            if doc.operations.iter().any(|o| o.method == Method::Delete) {
+                out.push_str("\n# (a DELETE should not spend the id the other operations read)");
+            }
+            out.push_str(".\n[fixtures]\n");
             for (fixture, (_, var, secret)) in &self.fixtures {
                 if *secret {
                     let _ = writeln!(
