@@ -302,6 +302,33 @@ fn output_is_never_written_over_an_existing_file() {
         text(&piped.stdout)
     );
 
+    // Credentials in --base-url are not printed: they become variables to export.
+    let with_credentials = conform(
+        &[
+            "init",
+            "--spec",
+            "examples/pets/api.yaml",
+            "--base-url",
+            "http://pets-user:s3cr3t-pw@127.0.0.1:9/v1/",
+        ],
+        &[],
+    );
+    let (out, err) = (
+        text(&with_credentials.stdout),
+        text(&with_credentials.stderr),
+    );
+    assert_eq!(with_credentials.status.code(), Some(0), "{err}");
+    assert!(
+        !out.contains("s3cr3t-pw") && !err.contains("s3cr3t-pw"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "target = \"http://${PETS_API_BASE_URL_USER}:${PETS_API_BASE_URL_PASSWORD}@127.0.0.1:9/v1\""
+        ),
+        "{out}"
+    );
+
     // A new file: written, nothing on stdout, and it loads (its document relative to it).
     let fresh = dir.join("fresh.toml");
     let wrote = conform(

@@ -159,7 +159,8 @@ struct Variable {
 struct Starter<'a> {
     doc: &'a Document,
     plan: &'a Plan,
-    base_url: Option<&'a str>,
+    /// `[suite] target`: the base URL, or a variable.
+    target: String,
     prefix: String,
     variables: Vec<Variable>,
     /// Scheme name → the `[auth.NAME]` lines.
@@ -177,7 +178,7 @@ impl<'a> Starter<'a> {
         let mut starter = Starter {
             doc,
             plan,
-            base_url,
+            target: String::new(),
             prefix: env_prefix(&doc.title),
             variables: Vec::new(),
             auth: IndexMap::new(),
@@ -185,15 +186,47 @@ impl<'a> Starter<'a> {
             fixtures: IndexMap::new(),
             operations: 0,
         };
-        if base_url.is_none() {
-            let example = server_url(doc).unwrap_or_else(|| "http://127.0.0.1:8080".into());
-            starter.variable("BASE_URL", "the server to test ([suite] target)", &example);
-        }
+        starter.target = match base_url {
+            Some(url) => starter.target_of(url),
+            None => {
+                let example = server_url(doc).unwrap_or_else(|| "http://127.0.0.1:8080".into());
+                let var =
+                    starter.variable("BASE_URL", "the server to test ([suite] target)", &example);
+                format!("${{{var}}}")
+            }
+        };
         starter.collect_auth();
         starter.collect_fixtures();
         let ids: BTreeSet<String> = doc.operations.iter().map(Operation::id).collect();
         starter.operations = ids.len();
         starter
+    }
+
+    /// The target for `--base-url`: credentials in it become variables, so their values are
+    /// printed nowhere.
+    fn target_of(&mut self, url: &str) -> String {
+        let Ok(mut parsed) = url::Url::parse(url) else {
+            return url.to_string();
+        };
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return url.to_string();
+        }
+        let user = self.variable(
+            "BASE_URL_USER",
+            "the user name of the --base-url credentials",
+            "...",
+        );
+        let password = self.variable(
+            "BASE_URL_PASSWORD",
+            "the password of the --base-url credentials",
+            "...",
+        );
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+        let bare = parsed.as_str().trim_end_matches('/');
+        let scheme = format!("{}://", parsed.scheme());
+        let rest = bare.strip_prefix(&scheme).unwrap_or(bare);
+        format!("{scheme}${{{user}}}:${{{password}}}@{rest}")
     }
 
     /// Adds a variable `PREFIX_REST` (made unique) and returns its name.
@@ -390,15 +423,11 @@ impl<'a> Starter<'a> {
             );
         }
         let _ = writeln!(out, "spec = {}", toml_string(spec_path));
-        match self.base_url {
-            Some(url) => {
-                let _ = writeln!(out, "target = {}   # --base-url wins", toml_string(url));
-            }
-            None => {
-                let var = &self.variables[0].name;
-                let _ = writeln!(out, "target = \"${{{var}}}\"   # --base-url wins");
-            }
-        }
+        let _ = writeln!(
+            out,
+            "target = {}   # --base-url wins",
+            toml_string(&self.target)
+        );
         out.push_str(
             "examples = 8\n\
              # Requests per second per operation: be gentle with a shared server.\n\
