@@ -48,8 +48,15 @@ pub fn init(args: &InitArgs) -> Result<u8, CliError> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from("<conform init>"));
-    let suite = conform::suite::load_str(&check_path, &text, &|_| Some("conform-init".into()))?;
-    suite.check_against(&doc)?;
+    let bug = |e: conform::suite::SuiteError| {
+        CliError::SuiteValue(format!(
+            "the starter suite for {} does not load, so it is not written (a conform bug, please report it): {e}",
+            args.spec.display()
+        ))
+    };
+    let suite = conform::suite::load_str(&check_path, &text, &|_| Some("conform-init".into()))
+        .map_err(bug)?;
+    suite.check_against(&doc).map_err(bug)?;
 
     match &args.output {
         Some(output) => {
