@@ -116,9 +116,14 @@ fn the_pets_suite_loads_and_runs_unchanged_against_the_pets_server() {
         suite.contains("spec = \"../../../../examples/pets/api.yaml\""),
         "{suite}"
     );
-    // Only 401 cases here: the recipe classes the plan has, and no others.
-    assert!(suite.contains("# [recipes.unauthenticated]"), "{suite}");
+    // Commented examples for the recipe classes the plan has, and no others.
+    assert!(suite.contains("# [recipes.invalid-input]"), "{suite}");
+    assert!(
+        suite.contains("# [cases.\"listPets/401\"]\n# headers = { authorization = \"Bearer not-a-valid-token\" }"),
+        "{suite}"
+    );
     assert!(!suite.contains("[recipes.rate-limited]"), "{suite}");
+    assert!(!suite.contains("[recipes.server-error]"), "{suite}");
 
     let suite_arg = suite_path.to_str().unwrap();
     let env = [

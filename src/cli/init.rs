@@ -653,6 +653,46 @@ impl<'a> Starter<'a> {
         alternatives.join(" or ")
     }
 
+    /// How 401 cases work, and a case that sends a wrong credential instead of none (per case:
+    /// a recipe-class header would go to operations of every scheme).
+    fn unauthenticated_example(&self) -> String {
+        let mut text = String::from(
+            "# 401 (unauthenticated): the credential of [auth] is left out of the request.",
+        );
+        let example = self
+            .plan
+            .cases
+            .iter()
+            .filter(|c| c.recipe == Recipe::Unauthenticated)
+            .find_map(|c| {
+                let op = &self.doc.operations[c.operation];
+                let scheme =
+                    op.security.iter().flatten().find_map(|name| {
+                        self.doc.security_schemes.iter().find(|s| &s.name == name)
+                    })?;
+                let header = match &scheme.kind {
+                    SchemeKind::Bearer => ("authorization".to_string(), "Bearer not-a-valid-token"),
+                    SchemeKind::Basic => ("authorization".to_string(), "Basic bm90OnZhbGlk"),
+                    SchemeKind::ApiKey {
+                        location: ParamLocation::Header,
+                        name,
+                    } => (name.clone(), "not-a-valid-key"),
+                    _ => return None,
+                };
+                Some((c.id.clone(), header))
+            });
+        if let Some((id, (name, value))) = example {
+            let _ = write!(
+                text,
+                " To send a wrong one instead:\n# [cases.{}]\n# headers = {{ {} = {} }}",
+                toml_key(&id),
+                toml_key(&name),
+                toml_string(value)
+            );
+        }
+        text
+    }
+
     /// A commented `[recipes.CLASS]` for every class the plan has that a suite can help.
     fn render_recipes(&self, out: &mut String) {
         let classes: BTreeSet<&'static str> =
@@ -675,12 +715,7 @@ impl<'a> Starter<'a> {
             );
         }
         if classes.contains("unauthenticated") {
-            blocks.push(
-                "# 401 (unauthenticated): the credential of [auth] is left out. To send a wrong one instead:\n\
-                 # [recipes.unauthenticated]\n\
-                 # headers = { authorization = \"Bearer not-a-valid-token\" }"
-                    .into(),
-            );
+            blocks.push(self.unauthenticated_example());
         }
         if classes.contains("forbidden") {
             let id = first(Recipe::Forbidden).unwrap_or_default();
