@@ -429,6 +429,81 @@ fn bad_input_is_a_clear_error_and_a_non_zero_exit() {
     assert!(!Path::new(out).exists(), "nothing written on an error");
 }
 
+/// A document whose names carry line breaks, quotes and TOML: none of it escapes its string or
+/// comment, and the suite holds exactly what the document says.
+#[test]
+fn hostile_names_stay_inside_their_strings_and_comments() {
+    let dir = scratch("hostile");
+    let doc = dir.join("evil.yaml");
+    std::fs::write(&doc, EVIL).unwrap();
+    let run = conform(&["init", "--spec", doc.to_str().unwrap()], &[]);
+    let suite = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let vars: HashMap<String, String> = exported(&suite)
+        .into_iter()
+        .map(|v| (v, "x".to_string()))
+        .collect();
+    assert_eq!(vars.len(), 5, "{suite}");
+    let loaded = conform::suite::load_str(Path::new("evil.toml"), &suite, &|name| {
+        vars.get(name).cloned()
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{suite}"));
+    let file = &loaded.file;
+    assert_eq!(
+        file.suite.name.as_deref(),
+        Some("Evil\n[suite]\nname = 'x' (starter)")
+    );
+    assert_eq!(file.suite.strict, None, "a summary set `strict`:\n{suite}");
+    assert!(file.cases.is_empty(), "{suite}");
+    assert_eq!(
+        file.operations.keys().collect::<Vec<_>>(),
+        ["op\"\n[cases]"],
+        "{suite}"
+    );
+    let mut inputs: Vec<&String> = file.operations[0].inputs.keys().collect();
+    inputs.sort();
+    assert_eq!(inputs, ["X-Token\nY", "id\n", "q\"x"], "{suite}");
+    assert_eq!(
+        file.auth.keys().collect::<Vec<_>>(),
+        ["a\nb = 1"],
+        "{suite}"
+    );
+    // Every comment stays one line: no line of the output starts a table the document named.
+    assert!(
+        !suite
+            .lines()
+            .any(|l| l.starts_with("[x]") || l.starts_with("[y]")),
+        "{suite}"
+    );
+}
+
+const EVIL: &str = r#"openapi: 3.0.3
+info: {title: "Evil\n[suite]\nname = 'x'", version: "1\n[x]"}
+security:
+  - "a\nb = 1": []
+paths:
+  "/p/{id\n}":
+    post:
+      operationId: "op\"\n[cases]"
+      summary: "line\n[suite]\nstrict = true"
+      parameters:
+        - {name: "id\n", in: path, required: true, schema: {type: string}}
+        - {name: "q\"x", in: query, required: true, schema: {type: string}}
+        - {name: "X-Token\nY", in: header, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          "application/json\n[x]":
+            schema: {type: object, required: ["a\nb", "c\"d"], properties: {"a\nb": {type: string}}}
+      responses:
+        '200': {description: ok}
+        '401': {description: no}
+        '403': {description: no}
+        '409': {description: no}
+components:
+  securitySchemes:
+    "a\nb = 1": {type: apiKey, in: header, name: "X-Key\n[y]"}
+"#;
+
 /// Every document of ../shared/specs/public conform can load gets a suite that loads with the
 /// variables it lists (and fails without them); the others are refused as `conform lint`
 /// refuses them. Only init runs the binary (two at a time); the suites load in-process.

@@ -389,7 +389,7 @@ impl<'a> Starter<'a> {
             "# A starter suite for {} (version {}, {}), written by `conform init`.",
             one_line(&doc.title),
             one_line(&doc.version),
-            doc.source.display()
+            one_line(&doc.source.display().to_string())
         );
         out.push_str(
             "# Every value it needs comes from the environment: export these, then\n\
@@ -399,7 +399,9 @@ impl<'a> Starter<'a> {
             let _ = writeln!(
                 out,
                 "#   export {}='{}'   # {}",
-                v.name, v.example, v.purpose
+                v.name,
+                one_line(&v.example),
+                one_line(&v.purpose)
             );
         }
         if self.variables.is_empty() {
