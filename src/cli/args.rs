@@ -46,6 +46,30 @@ pub enum Command {
     Lint(LintArgs),
     /// Work with written reports: `conform report merge DIR...` makes one report of shards.
     Report(ReportArgs),
+    /// Print a commented starter suite for a document (or write it with -o, never over a file).
+    #[command(
+        long_about = "Print a commented starter suite (TOML) for an OpenAPI document: the target, \
+                      every operation with its security, its required inputs as ${ENV} \
+                      placeholders, and the recipe classes its cases need. The comment at the top \
+                      lists the variables to export; `conform run --suite FILE` runs it unchanged.",
+        after_help = "Examples:\n  conform init --spec api.yaml --base-url http://127.0.0.1:8080 > suites/mine.toml\n  \
+                      conform init --spec api.yaml -o suites/mine.toml   refuses to write over a file"
+    )]
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The OpenAPI document (3.0 or 3.1, YAML or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// The server the suite targets (its `[suite] target`); without it, the target is a
+    /// `${..._BASE_URL}` placeholder to export.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Write the suite to FILE instead of stdout; an existing FILE is never written over.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod exit_code;
+mod init;
 mod lint;
 mod list;
 mod report;
@@ -85,5 +86,6 @@ pub fn main_with(cli: Cli) -> Result<u8, CliError> {
         Command::Serve(args) => serve::serve(&args),
         Command::Lint(args) => lint::lint(&args),
         Command::Report(args) => report::report(&args),
+        Command::Init(args) => init::init(&args),
     }
 }
