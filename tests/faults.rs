@@ -182,12 +182,12 @@ const EXPECTED: &[Expect] = &[
     },
     Expect {
         fault: "revoke-noop",
-        filter: "oauth_revoke/",
+        filter: "protocol:",
         seed: "1",
-        failing: &["oauth_revoke/200"],
+        failing: &["protocol:revocation"],
         maybe: &[],
-        case: "oauth_revoke/200",
-        check: "flow",
+        case: "protocol:revocation",
+        check: "revocation",
     },
     Expect {
         fault: "authorization-code-reuse",
@@ -206,6 +206,15 @@ const EXPECTED: &[Expect] = &[
         maybe: &[],
         case: "protocol:token_response",
         check: "token_response",
+    },
+    Expect {
+        fault: "revoke-unknown-not-found",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:revocation"],
+        maybe: &[],
+        case: "protocol:revocation",
+        check: "revocation",
     },
     Expect {
         fault: "truncated-json",

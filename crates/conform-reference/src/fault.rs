@@ -82,6 +82,8 @@ faults! {
         "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
     TokenWithoutType => "token-without-type",
         "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
+    RevokeUnknownNotFound => "revoke-unknown-not-found",
+        "oauth_revoke 200: a token the server never issued is answered 404 instead of 200 (RFC 7009 §2.2).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

@@ -7,6 +7,7 @@
 //! as the protocol's own steps and can be tested against any server.
 
 mod code_single_use;
+mod revocation;
 mod token_response;
 
 use std::fmt;
@@ -155,6 +156,7 @@ impl ProtocolId {
         match self {
             ProtocolId::TokenResponse => token_response::run(setup, session),
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
+            ProtocolId::Revocation => revocation::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),

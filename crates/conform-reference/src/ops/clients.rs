@@ -152,6 +152,12 @@ pub(crate) fn revoke(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         rec.revoked = true;
     }
     // RFC 7009: an unknown token is not an error.
+    if sh.has(Fault::RevokeUnknownNotFound)
+        && !st.refresh.contains_key(&token)
+        && !st.access.contains_key(&token)
+    {
+        return Err(Reply::not_found("Unknown token."));
+    }
     Ok(Reply::empty(StatusCode::OK))
 }
 
