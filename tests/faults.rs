@@ -217,6 +217,15 @@ const EXPECTED: &[Expect] = &[
         check: "revocation",
     },
     Expect {
+        fault: "device-no-slow-down",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:device_flow"],
+        maybe: &[],
+        case: "protocol:device_flow",
+        check: "device_flow",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

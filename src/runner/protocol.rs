@@ -9,7 +9,7 @@ use super::case::{describe, set_exchange};
 use super::context::RunContext;
 use crate::check::protocol::{Endpoint, ProtocolId, Session, Setup, Stop};
 use crate::event::{CaseResult, Outcome, ResultKind};
-use crate::execute::{Body, Exchange, On429, Request, Tally};
+use crate::execute::{Body, Exchange, On429, Request, Tally, back_off};
 use crate::plan::Recipe;
 use crate::spec::{Method, Operation};
 use crate::suite::{Inputs, ProtocolSettings};
@@ -156,12 +156,20 @@ impl RunnerSession<'_> {
     fn send(&mut self, operation: &str, request: Request) -> Result<Exchange, Stop> {
         self.sent
             .push(describe(&self.cx.redactor.request(&request)));
-        let exchange = self
-            .cx
-            .gate
-            .send(operation, &request, &self.tally, On429::BackOff)
-            .map_err(|e| Stop::Error(format!("{} {}: {e}", request.method, request.path)))?;
-        if exchange.response.status == 429 {
+        let send = |on_429| {
+            self.cx
+                .gate
+                .send(operation, &request, &self.tally, on_429)
+                .map_err(|e| Stop::Error(format!("{} {}: {e}", request.method, request.path)))
+        };
+        // RFC 8628 §3.5 `slow_down` is an answer the device_flow check judges (Auth0 sends it
+        // as 429), not a rate limit to wait out; any other 429 is backed off as usual.
+        let mut exchange = send(On429::Return)?;
+        if exchange.response.status == 429 && !slow_down(&exchange) {
+            std::thread::sleep(back_off(&exchange, std::time::SystemTime::now()));
+            exchange = send(On429::BackOff)?;
+        }
+        if exchange.response.status == 429 && !slow_down(&exchange) {
             return Err(Stop::Unreached {
                 status: 429,
                 reason: "rate-limited while checking the property".into(),
@@ -262,6 +270,12 @@ impl RunnerSession<'_> {
             .map(|(k, v)| (k.into_owned(), v.into_owned()));
         Ok((path.to_string(), query.collect()))
     }
+}
+
+/// An OAuth `slow_down` error answer (RFC 8628 §3.5).
+fn slow_down(exchange: &Exchange) -> bool {
+    crate::check::protocol::json_object(exchange)
+        .is_some_and(|b| b.get("error").and_then(serde_json::Value::as_str) == Some("slow_down"))
 }
 
 fn flow_error(error: &crate::runner::FlowError) -> String {

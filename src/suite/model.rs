@@ -62,6 +62,9 @@ pub struct ProtocolSettings {
     /// A path outside the document that approves a user code (a test hook of the server,
     /// e.g. the reference server's `/__reference/device/approve`).
     pub device_approve: Option<String>,
+    /// A path outside the document that expires a user code's device code at once (the
+    /// reference server's `/__reference/device/expire`); without it expiry is not checked.
+    pub device_expire: Option<String>,
     /// The server rotates refresh tokens: a used one must stop working.
     #[serde(default)]
     pub rotation: bool,
@@ -86,6 +89,7 @@ impl ProtocolSettings {
             ("audience", &self.audience),
             ("device_client_id", &self.device_client_id),
             ("device_approve", &self.device_approve),
+            ("device_expire", &self.device_expire),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))

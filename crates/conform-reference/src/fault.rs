@@ -84,6 +84,8 @@ faults! {
         "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
     RevokeUnknownNotFound => "revoke-unknown-not-found",
         "oauth_revoke 200: a token the server never issued is answered 404 instead of 200 (RFC 7009 §2.2).";
+    DeviceNoSlowDown => "device-no-slow-down",
+        "oauth_token (device grant): polling faster than the interval answers authorization_pending instead of slow_down (RFC 8628 §3.5).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

@@ -7,6 +7,7 @@
 //! as the protocol's own steps and can be tested against any server.
 
 mod code_single_use;
+mod device_flow;
 mod revocation;
 mod token_response;
 
@@ -157,6 +158,7 @@ impl ProtocolId {
             ProtocolId::TokenResponse => token_response::run(setup, session),
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
             ProtocolId::Revocation => revocation::run(setup, session),
+            ProtocolId::DeviceFlow => device_flow::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),

@@ -185,6 +185,23 @@ pub(crate) fn device_approve(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     ))
 }
 
+/// `POST /__reference/device/expire` `{user_code}`: the device code of that user code expires
+/// now (test-only like the approval: real expiry takes `expires_in`, 900 s).
+pub(crate) fn device_expire(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let p = req.params()?;
+    let user_code = p.req("user_code")?;
+    let mut st = sh.lock();
+    let Some(tx) = st
+        .devices
+        .values_mut()
+        .find(|d| d.user_code.eq_ignore_ascii_case(&user_code))
+    else {
+        return Err(Reply::not_found("Unknown user_code."));
+    };
+    tx.exp = now_unix();
+    Ok(Reply::json(StatusCode::OK, &json!({"expired": true})))
+}
+
 pub(crate) fn outbox(sh: &Shared) -> Reply {
     Reply::json(StatusCode::OK, &Value::Array(sh.lock().outbox.clone()))
 }

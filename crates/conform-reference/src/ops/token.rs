@@ -383,7 +383,7 @@ fn device(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply> {
     if let Some(t) = st.devices.get_mut(&code) {
         t.last_poll = Some(now);
     }
-    if too_fast {
+    if too_fast && !sh.has(Fault::DeviceNoSlowDown) {
         return Err(Reply::error(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
