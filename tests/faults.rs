@@ -226,6 +226,15 @@ const EXPECTED: &[Expect] = &[
         check: "device_flow",
     },
     Expect {
+        fault: "refresh-not-rotated",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:refresh_rotation"],
+        maybe: &[],
+        case: "protocol:refresh_rotation",
+        check: "refresh_rotation",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

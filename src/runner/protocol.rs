@@ -106,7 +106,7 @@ fn setup(cx: &RunContext) -> Result<Setup, Stop> {
         };
         if matches!(
             name.as_str(),
-            "client_secret" | "other_client_secret" | "password"
+            "client_secret" | "other_client_secret" | "password" | "rotation_client_secret"
         ) {
             cx.redactor.add_secret(text.clone());
         }

@@ -8,6 +8,7 @@
 
 mod code_single_use;
 mod device_flow;
+mod refresh_rotation;
 mod revocation;
 mod token_response;
 
@@ -159,6 +160,7 @@ impl ProtocolId {
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
             ProtocolId::Revocation => revocation::run(setup, session),
             ProtocolId::DeviceFlow => device_flow::run(setup, session),
+            ProtocolId::RefreshRotation => refresh_rotation::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),

@@ -68,6 +68,7 @@ pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         wsfed: false,
         saml_issuer: None,
         oidc_conformant: true,
+        refresh_token_rotation: false,
     };
     sh.lock().clients.insert(client_id.clone(), client);
     let mut body = json!({
