@@ -60,6 +60,7 @@ pub fn run(cx: &RunContext, id: ProtocolId) -> CaseResult {
         last: None,
         sent: Vec::new(),
         operation: None,
+        skipped: None,
     };
     let found = setup(cx).and_then(|setup| id.run(&setup, &mut session));
     result.outcome = match found {
@@ -68,6 +69,9 @@ pub fn run(cx: &RunContext, id: ProtocolId) -> CaseResult {
         Err(Stop::Unreached { status, reason }) => Outcome::Unreached { status, reason },
         Err(Stop::Error(message)) => Outcome::Error { message },
     };
+    if let Some(reason) = session.skipped.take() {
+        result.outcome = Outcome::Ignored { reason };
+    }
     result.requests = session.tally.count();
     result.sent = std::mem::take(&mut session.sent);
     result.operation = session.operation.take().unwrap_or_default();
@@ -125,6 +129,8 @@ struct RunnerSession<'a> {
     sent: Vec<String>,
     /// The first operation called, named in reports.
     operation: Option<String>,
+    /// Why the check stopped short: it needed an operation a live target must not get.
+    skipped: Option<String>,
 }
 
 impl RunnerSession<'_> {
@@ -187,6 +193,12 @@ impl Session for RunnerSession<'_> {
         params: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Result<Exchange, Stop> {
+        // A live target gets no side effect the run does not allow, from a check either
+        // (revocation revokes a token).
+        if let Some(reason) = self.cx.recipes.unsafe_reason(self.operation(endpoint)?) {
+            self.skipped = Some(reason.clone());
+            return Err(Stop::Unreached { status: 0, reason });
+        }
         let op = self.operation(endpoint)?;
         let op_id = op.id();
         let mut inputs = Inputs::default();
