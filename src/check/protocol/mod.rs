@@ -40,7 +40,7 @@ pub enum ProtocolId {
     IdTokenSignature,
     /// id_token claims: issuer, audience, times, nonce, at_hash.
     IdTokenClaims,
-    /// A used refresh token stops working when rotation is on.
+    /// A used refresh token stops working when rotation is on; reusing it revokes its family.
     RefreshRotation,
     /// A revoked refresh token stops working; revoking an unknown token still answers 200.
     Revocation,
@@ -131,7 +131,9 @@ impl ProtocolId {
             ProtocolId::IdTokenClaims => {
                 "id_token iss, aud, exp, iat, nonce and at_hash are what the request implies"
             }
-            ProtocolId::RefreshRotation => "a rotated refresh token no longer works",
+            ProtocolId::RefreshRotation => {
+                "a rotated refresh token no longer works, and its reuse revokes the live one"
+            }
             ProtocolId::Revocation => {
                 "a revoked refresh token no longer works; revoking an unknown token answers 200"
             }
