@@ -9,7 +9,7 @@ use super::case::{describe, set_exchange};
 use super::context::RunContext;
 use crate::check::protocol::{Endpoint, ProtocolId, Session, Setup, Stop};
 use crate::event::{CaseResult, Outcome, ResultKind};
-use crate::execute::{Body, Exchange, On429, Request, Tally};
+use crate::execute::{Body, Exchange, On429, Request, Tally, back_off};
 use crate::plan::Recipe;
 use crate::spec::{Method, Operation};
 use crate::suite::{Inputs, ProtocolSettings};
@@ -60,6 +60,7 @@ pub fn run(cx: &RunContext, id: ProtocolId) -> CaseResult {
         last: None,
         sent: Vec::new(),
         operation: None,
+        skipped: None,
     };
     let found = setup(cx).and_then(|setup| id.run(&setup, &mut session));
     result.outcome = match found {
@@ -68,6 +69,9 @@ pub fn run(cx: &RunContext, id: ProtocolId) -> CaseResult {
         Err(Stop::Unreached { status, reason }) => Outcome::Unreached { status, reason },
         Err(Stop::Error(message)) => Outcome::Error { message },
     };
+    if let Some(reason) = session.skipped.take() {
+        result.outcome = Outcome::Ignored { reason };
+    }
     result.requests = session.tally.count();
     result.sent = std::mem::take(&mut session.sent);
     result.operation = session.operation.take().unwrap_or_default();
@@ -106,7 +110,7 @@ fn setup(cx: &RunContext) -> Result<Setup, Stop> {
         };
         if matches!(
             name.as_str(),
-            "client_secret" | "other_client_secret" | "password"
+            "client_secret" | "other_client_secret" | "password" | "rotation_client_secret"
         ) {
             cx.redactor.add_secret(text.clone());
         }
@@ -125,6 +129,8 @@ struct RunnerSession<'a> {
     sent: Vec<String>,
     /// The first operation called, named in reports.
     operation: Option<String>,
+    /// Why the check stopped short: it needed an operation a live target must not get.
+    skipped: Option<String>,
 }
 
 impl RunnerSession<'_> {
@@ -156,12 +162,20 @@ impl RunnerSession<'_> {
     fn send(&mut self, operation: &str, request: Request) -> Result<Exchange, Stop> {
         self.sent
             .push(describe(&self.cx.redactor.request(&request)));
-        let exchange = self
-            .cx
-            .gate
-            .send(operation, &request, &self.tally, On429::BackOff)
-            .map_err(|e| Stop::Error(format!("{} {}: {e}", request.method, request.path)))?;
-        if exchange.response.status == 429 {
+        let send = |on_429| {
+            self.cx
+                .gate
+                .send(operation, &request, &self.tally, on_429)
+                .map_err(|e| Stop::Error(format!("{} {}: {e}", request.method, request.path)))
+        };
+        // RFC 8628 §3.5 `slow_down` is an answer the device_flow check judges (Auth0 sends it
+        // as 429), not a rate limit to wait out; any other 429 is backed off as usual.
+        let mut exchange = send(On429::Return)?;
+        if exchange.response.status == 429 && !slow_down(&exchange) {
+            std::thread::sleep(back_off(&exchange, std::time::SystemTime::now()));
+            exchange = send(On429::BackOff)?;
+        }
+        if exchange.response.status == 429 && !slow_down(&exchange) {
             return Err(Stop::Unreached {
                 status: 429,
                 reason: "rate-limited while checking the property".into(),
@@ -179,6 +193,12 @@ impl Session for RunnerSession<'_> {
         params: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Result<Exchange, Stop> {
+        // A live target gets no side effect the run does not allow, from a check either
+        // (revocation revokes a token).
+        if let Some(reason) = self.cx.recipes.unsafe_reason(self.operation(endpoint)?) {
+            self.skipped = Some(reason.clone());
+            return Err(Stop::Unreached { status: 0, reason });
+        }
         let op = self.operation(endpoint)?;
         let op_id = op.id();
         let mut inputs = Inputs::default();
@@ -262,6 +282,12 @@ impl RunnerSession<'_> {
             .map(|(k, v)| (k.into_owned(), v.into_owned()));
         Ok((path.to_string(), query.collect()))
     }
+}
+
+/// An OAuth `slow_down` error answer (RFC 8628 §3.5).
+fn slow_down(exchange: &Exchange) -> bool {
+    crate::check::protocol::json_object(exchange)
+        .is_some_and(|b| b.get("error").and_then(serde_json::Value::as_str) == Some("slow_down"))
 }
 
 fn flow_error(error: &crate::runner::FlowError) -> String {

@@ -62,9 +62,16 @@ pub struct ProtocolSettings {
     /// A path outside the document that approves a user code (a test hook of the server,
     /// e.g. the reference server's `/__reference/device/approve`).
     pub device_approve: Option<String>,
+    /// A path outside the document that expires a user code's device code at once (the
+    /// reference server's `/__reference/device/expire`); without it expiry is not checked.
+    pub device_expire: Option<String>,
     /// The server rotates refresh tokens: a used one must stop working.
     #[serde(default)]
     pub rotation: bool,
+    /// The application whose refresh tokens rotate, where it is not `client_id` (rotation is
+    /// a per-application setting on Auth0).
+    pub rotation_client_id: Option<String>,
+    pub rotation_client_secret: Option<String>,
     /// The operation in each endpoint role, where it is not at the conventional path
     /// (`token = "oauth_token"`).
     #[serde(default)]
@@ -86,6 +93,9 @@ impl ProtocolSettings {
             ("audience", &self.audience),
             ("device_client_id", &self.device_client_id),
             ("device_approve", &self.device_approve),
+            ("device_expire", &self.device_expire),
+            ("rotation_client_id", &self.rotation_client_id),
+            ("rotation_client_secret", &self.rotation_client_secret),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))

@@ -90,6 +90,12 @@ faults! {
         "authorize 302: state is percent-decoded once more before it is echoed (`%41` comes back as `A`), on success and error redirects.";
     RedirectUriPrefixMatch => "redirect-uri-prefix-match",
         "authorize 302: a redirect_uri that merely starts with a registered callback is accepted and redirected to (RFC 9700 §4.1.3 requires exact matching).";
+    RevokeUnknownNotFound => "revoke-unknown-not-found",
+        "oauth_revoke 200: a token the server never issued is answered 404 instead of 200 (RFC 7009 §2.2).";
+    DeviceNoSlowDown => "device-no-slow-down",
+        "oauth_token (device grant): polling faster than the interval answers authorization_pending instead of slow_down (RFC 8628 §3.5).";
+    RefreshNotRotated => "refresh-not-rotated",
+        "oauth_token (refresh grant): a rotating client's used refresh token keeps working (a successor is issued, the old one is never spent, no reuse detection).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

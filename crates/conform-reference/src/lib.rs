@@ -18,7 +18,8 @@
 //! - [`SIMULATE_HEADER`] answers a documented 500/501/503 on demand; [`Fault`]s make the
 //!   server deliberately non-conformant; [`RateLimits`] produce 429s per (endpoint, client IP).
 //! - Outside the document: `GET /.well-known/jwks.json`, `GET /.well-known/openid-configuration`,
-//!   `GET /__reference/outbox` (sent codes and links), `POST /__reference/device/approve`.
+//!   `GET /__reference/outbox` (sent codes and links), `POST /__reference/device/approve`,
+//!   `POST /__reference/device/expire`.
 
 mod config;
 mod crypto;

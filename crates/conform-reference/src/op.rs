@@ -47,6 +47,7 @@ pub(crate) enum Op {
     Outbox,
     Requests,
     DeviceApprove,
+    DeviceExpire,
     MfaPush,
 }
 
@@ -94,6 +95,7 @@ impl Op {
             Op::Outbox => "/__reference/outbox",
             Op::Requests => "/__reference/requests",
             Op::DeviceApprove => "/__reference/device/approve",
+            Op::DeviceExpire => "/__reference/device/expire",
         }
     }
 
@@ -122,7 +124,13 @@ impl Op {
     pub fn documented(&self) -> bool {
         !matches!(
             self,
-            Op::Jwks | Op::Discovery | Op::Outbox | Op::Requests | Op::DeviceApprove | Op::MfaPush
+            Op::Jwks
+                | Op::Discovery
+                | Op::Outbox
+                | Op::Requests
+                | Op::DeviceApprove
+                | Op::DeviceExpire
+                | Op::MfaPush
         )
     }
 
@@ -187,6 +195,7 @@ pub(crate) fn route(path: &str) -> Result<Option<Op>, ()> {
         ["__reference", "outbox"] => Some(Op::Outbox),
         ["__reference", "requests"] => Some(Op::Requests),
         ["__reference", "device", "approve"] => Some(Op::DeviceApprove),
+        ["__reference", "device", "expire"] => Some(Op::DeviceExpire),
         _ => None,
     })
 }

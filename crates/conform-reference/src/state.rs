@@ -148,6 +148,10 @@ pub(crate) struct RefreshRec {
     pub scope: Vec<String>,
     pub audience: Option<String>,
     pub revoked: bool,
+    /// The first refresh token of its rotation family (itself, when not rotated from another).
+    pub family: String,
+    /// Spent by a rotation: presenting it again is reuse.
+    pub rotated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -510,6 +514,8 @@ pub(crate) fn issue_user_tokens(
                 scope: scope.to_vec(),
                 audience: audience.map(str::to_string),
                 revoked: false,
+                family: rt.clone(),
+                rotated: false,
             },
         );
         body.insert("refresh_token".into(), json!(rt));

@@ -62,6 +62,12 @@ pub struct Client {
     /// legacy endpoints.
     #[serde(default = "yes")]
     pub oidc_conformant: bool,
+    /// Refresh token rotation (Auth0's per-application `refresh_token.rotation_type =
+    /// "rotating"`, reuse interval 0): each refresh answers a new refresh token and spends the
+    /// old one; a spent one presented again revokes its whole family ("automatic reuse
+    /// detection", auth0.com/docs/secure/tokens/refresh-tokens/refresh-token-rotation).
+    #[serde(default)]
+    pub refresh_token_rotation: bool,
 }
 
 fn yes() -> bool {

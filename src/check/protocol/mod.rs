@@ -8,8 +8,11 @@
 
 mod code_binding;
 mod code_single_use;
+mod device_flow;
 mod pkce;
 mod redirect_uri_registered;
+mod refresh_rotation;
+mod revocation;
 mod state_echo;
 mod token_response;
 
@@ -41,7 +44,7 @@ pub enum ProtocolId {
     IdTokenSignature,
     /// id_token claims: issuer, audience, times, nonce, at_hash.
     IdTokenClaims,
-    /// A used refresh token stops working when rotation is on.
+    /// A used refresh token stops working when rotation is on; reusing it revokes its family.
     RefreshRotation,
     /// A revoked refresh token stops working; revoking an unknown token still answers 200.
     Revocation,
@@ -132,7 +135,9 @@ impl ProtocolId {
             ProtocolId::IdTokenClaims => {
                 "id_token iss, aud, exp, iat, nonce and at_hash are what the request implies"
             }
-            ProtocolId::RefreshRotation => "a rotated refresh token no longer works",
+            ProtocolId::RefreshRotation => {
+                "a rotated refresh token no longer works, and its reuse revokes the live one"
+            }
             ProtocolId::Revocation => {
                 "a revoked refresh token no longer works; revoking an unknown token answers 200"
             }
@@ -160,6 +165,9 @@ impl ProtocolId {
             ProtocolId::Pkce => pkce::run(setup, session),
             ProtocolId::StateEcho => state_echo::run(setup, session),
             ProtocolId::RedirectUriRegistered => redirect_uri_registered::run(setup, session),
+            ProtocolId::Revocation => revocation::run(setup, session),
+            ProtocolId::DeviceFlow => device_flow::run(setup, session),
+            ProtocolId::RefreshRotation => refresh_rotation::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),

@@ -68,6 +68,7 @@ pub(crate) fn oidc_register(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         wsfed: false,
         saml_issuer: None,
         oidc_conformant: true,
+        refresh_token_rotation: false,
     };
     sh.lock().clients.insert(client_id.clone(), client);
     let mut body = json!({
@@ -152,6 +153,12 @@ pub(crate) fn revoke(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         rec.revoked = true;
     }
     // RFC 7009: an unknown token is not an error.
+    if sh.has(Fault::RevokeUnknownNotFound)
+        && !st.refresh.contains_key(&token)
+        && !st.access.contains_key(&token)
+    {
+        return Err(Reply::not_found("Unknown token."));
+    }
     Ok(Reply::empty(StatusCode::OK))
 }
 
@@ -177,6 +184,23 @@ pub(crate) fn device_approve(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
         StatusCode::OK,
         &json!({"approved": true, "user_id": user_id}),
     ))
+}
+
+/// `POST /__reference/device/expire` `{user_code}`: the device code of that user code expires
+/// now (test-only like the approval: real expiry takes `expires_in`, 900 s).
+pub(crate) fn device_expire(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
+    let p = req.params()?;
+    let user_code = p.req("user_code")?;
+    let mut st = sh.lock();
+    let Some(tx) = st
+        .devices
+        .values_mut()
+        .find(|d| d.user_code.eq_ignore_ascii_case(&user_code))
+    else {
+        return Err(Reply::not_found("Unknown user_code."));
+    };
+    tx.exp = now_unix();
+    Ok(Reply::json(StatusCode::OK, &json!({"expired": true})))
 }
 
 pub(crate) fn outbox(sh: &Shared) -> Reply {

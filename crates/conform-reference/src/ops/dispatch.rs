@@ -49,6 +49,7 @@ pub(crate) async fn dispatch(sh: &Shared, op: &Op, req: &Req) -> Reply {
             &sh.log.snapshot(),
         )),
         Op::DeviceApprove => clients::device_approve(sh, req),
+        Op::DeviceExpire => clients::device_expire(sh, req),
     };
     result.unwrap_or_else(|e| e)
 }

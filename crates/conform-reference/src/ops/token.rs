@@ -315,13 +315,23 @@ fn refresh(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply> {
     let Some(rec) = st.refresh.get(&token).cloned() else {
         return Err(invalid_grant("Unknown or invalid refresh token."));
     };
-    if rec.revoked && !sh.has(Fault::RevokeNoop) {
+    // (Fault revoke-noop acts at /oauth/revoke alone: reuse detection revokes here too.)
+    if rec.revoked {
         return Err(invalid_grant("Unknown or invalid refresh token."));
     }
     if rec.client_id != client.client_id {
         return Err(invalid_grant(
             "The refresh token was issued to another client.",
         ));
+    }
+    let rotating = client.refresh_token_rotation && !sh.has(Fault::RefreshNotRotated);
+    if rotating && rec.rotated {
+        // Automatic reuse detection: a spent token means one of two parties holds a stolen
+        // one, so the whole family goes, the live token included (RFC 9700 §4.14.2).
+        for r in st.refresh.values_mut().filter(|r| r.family == rec.family) {
+            r.revoked = true;
+        }
+        return Err(invalid_grant("Unknown or invalid refresh token."));
     }
     let scope = if requested.is_empty() {
         rec.scope.clone()
@@ -335,7 +345,10 @@ fn refresh(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply> {
         }
         requested
     };
-    Ok(issue_user_tokens(
+    // Rotation answers a successor in the same family (fault refresh-not-rotated: a successor
+    // too, but the used token is never spent); without it the token stays as it is.
+    let rotates = client.refresh_token_rotation;
+    let body = issue_user_tokens(
         sh,
         &mut st,
         &rec.user_id,
@@ -343,8 +356,19 @@ fn refresh(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply> {
         &scope,
         rec.audience.as_deref(),
         None,
-        false,
-    ))
+        rotates,
+    );
+    if rotates && let Some(next) = body.get("refresh_token").and_then(Value::as_str) {
+        if let Some(r) = st.refresh.get_mut(next) {
+            r.family = rec.family.clone();
+        }
+        if let Some(r) = st.refresh.get_mut(&token)
+            && rotating
+        {
+            r.rotated = true;
+        }
+    }
+    Ok(body)
 }
 
 /// Device flow polling: 403 authorization_pending, 429 slow_down, 403 expired_token.
@@ -386,7 +410,7 @@ fn device(sh: &Shared, p: &Params, client: &Client) -> Result<Value, Reply> {
     if let Some(t) = st.devices.get_mut(&code) {
         t.last_poll = Some(now);
     }
-    if too_fast {
+    if too_fast && !sh.has(Fault::DeviceNoSlowDown) {
         return Err(Reply::error(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
