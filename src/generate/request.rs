@@ -12,11 +12,12 @@ use super::encode::{
     Body, choose_media_type, encode_body, encode_cookie_param, encode_header_param,
     encode_path_param, encode_query_param, essence, header_safe, is_json,
 };
+use super::examples::{self, BodyExamples};
 use super::invalid::{invalid_textual, invalid_with_base};
 use super::shape::flatten;
 use super::value::{try_valid, valid};
 use crate::schema::{Direction, SchemaError, SchemaSet};
-use crate::spec::{Method, Operation, ParamLocation};
+use crate::spec::{Method, Operation, ParamLocation, SchemaRef};
 
 /// Header parameters OpenAPI says to ignore: the harness sets these itself.
 const RESERVED_HEADERS: [&str; 3] = ["accept", "content-type", "authorization"];
@@ -66,6 +67,8 @@ struct ParamPlan {
     explode: bool,
     /// Converted schema; also the root for its `$ref`s.
     schema: Value,
+    /// The document's examples of it that its schema accepts (see [`RequestPlan::exploring`]).
+    examples: Vec<Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +76,7 @@ struct BodyPlan {
     required: bool,
     media_type: String,
     schema: Value,
+    examples: BodyExamples,
 }
 
 /// What it takes to generate requests for one operation.
@@ -83,6 +87,9 @@ pub struct RequestPlan {
     path: String,
     params: Vec<ParamPlan>,
     body: Option<BodyPlan>,
+    /// Every documented body media type, in document order, when valid candidates should try
+    /// each (see [`RequestPlan::exploring`]); empty otherwise.
+    media: Vec<BodyPlan>,
 }
 
 /// Generated values before encoding.
@@ -128,6 +135,7 @@ impl RequestPlan {
                 style: p.style.clone(),
                 explode: p.explode,
                 schema,
+                examples: Vec::new(),
             });
         }
         let mut body = None;
@@ -145,6 +153,7 @@ impl RequestPlan {
                 required: b.required,
                 media_type: media_type.to_string(),
                 schema,
+                examples: BodyExamples::default(),
             });
         }
         Ok(RequestPlan {
@@ -153,7 +162,57 @@ impl RequestPlan {
             path: op.path.clone(),
             params,
             body,
+            media: Vec::new(),
         })
+    }
+
+    /// A plan for exploring a server nobody configured: [`RequestPlan::new`] (invalid and
+    /// minimal requests keep its preferred media type), plus the document's examples (`raw` is
+    /// the whole document) and every documented body media type, which
+    /// [`RequestPlan::valid_candidates`] all try. A media type whose schema cannot be converted
+    /// is left out of the rotation, not an error: the preferred one was converted.
+    pub fn exploring(op: &Operation, set: &SchemaSet, raw: &Value) -> Result<Self, GenerateError> {
+        let mut plan = Self::new(op, set)?;
+        for p in &mut plan.params {
+            if let Some(documented) = op
+                .parameters
+                .iter()
+                .find(|d| d.name == p.name && d.location == p.location)
+            {
+                p.examples =
+                    examples::parameter(raw, set, &documented.pointer, documented.schema.as_ref());
+            }
+        }
+        let Some(b) = &op.request_body else {
+            return Ok(plan);
+        };
+        let examples_of = |media_type: &str, schema: Option<&SchemaRef>| {
+            examples::body(raw, set, &b.pointer, media_type, schema)
+        };
+        if let Some(body) = &mut plan.body {
+            let schema = b
+                .content
+                .iter()
+                .find(|m| m.media_type == body.media_type)
+                .and_then(|m| m.schema.as_ref());
+            body.examples = examples_of(&body.media_type, schema);
+        }
+        for m in &b.content {
+            let schema = match &m.schema {
+                Some(s) => match set.converted(s, Direction::Request) {
+                    Ok(schema) => schema,
+                    Err(_) => continue,
+                },
+                None => json!({}),
+            };
+            plan.media.push(BodyPlan {
+                required: b.required,
+                media_type: m.media_type.clone(),
+                schema,
+                examples: examples_of(&m.media_type, m.schema.as_ref()),
+            });
+        }
+        Ok(plan)
     }
 
     /// The operation this plan is for (its `operationId`, or `METHOD /path`).
@@ -263,6 +322,13 @@ impl RequestPlan {
             .iter()
             .map(|p| self.param_strategy(p, fixed))
             .collect();
+        (params, self.body_part(fixed))
+            .prop_map(|(params, body)| Parts { params, body })
+            .sboxed()
+    }
+
+    /// The body of a valid request: always when required or pinned, else most of the time.
+    fn body_part(&self, fixed: &IndexMap<String, Value>) -> SBoxedStrategy<Option<Value>> {
         // A body whose properties the caller pins is sent, required or not.
         let pinned = self.body.as_ref().is_some_and(|b| {
             declared_properties(&b.schema)
@@ -277,9 +343,155 @@ impl RequestPlan {
                 (Some(_), Some(strategy)) => option::weighted(0.8, strategy).sboxed(),
                 _ => Just(None).sboxed(),
             };
-        (params, body)
-            .prop_map(|(params, body)| Parts { params, body })
-            .sboxed()
+        body
+    }
+
+    /// The documented body media types valid candidates rotate through, in document order
+    /// (just this plan's when it was not built by [`RequestPlan::exploring`]).
+    pub fn media_types(&self) -> Vec<&str> {
+        if self.media.is_empty() {
+            return self.media_type().into_iter().collect();
+        }
+        self.media.iter().map(|b| b.media_type.as_str()).collect()
+    }
+
+    /// One plan per documented media type, in document order.
+    fn media_variants(&self) -> Vec<RequestPlan> {
+        if self.media.len() < 2 {
+            return vec![self.clone()];
+        }
+        self.media
+            .iter()
+            .map(|b| RequestPlan {
+                body: Some(b.clone()),
+                media: Vec::new(),
+                ..self.clone()
+            })
+            .collect()
+    }
+
+    /// Valid requests built on the document's examples, one strategy per example (the i-th
+    /// example of every parameter and of the body together); parameters and body properties
+    /// without an example, and optional ones, are generated as usual; `fixed` values win.
+    /// Empty when the document gives no example this plan can use.
+    pub fn example_strategies(
+        &self,
+        fixed: &IndexMap<String, Value>,
+    ) -> Vec<SBoxedStrategy<GeneratedRequest>> {
+        let param_count = self
+            .params
+            .iter()
+            .filter(|p| !fixed.contains_key(&p.name))
+            .map(|p| p.examples.len())
+            .max()
+            .unwrap_or(0);
+        let body_count = self.body.as_ref().map_or(0, |b| {
+            if !b.examples.whole.is_empty() {
+                b.examples.whole.len()
+            } else {
+                usize::from(!b.examples.properties.is_empty())
+            }
+        });
+        let count = param_count.max(body_count);
+        (0..count)
+            .map(|i| {
+                let params: Vec<SBoxedStrategy<Option<Value>>> = self
+                    .params
+                    .iter()
+                    .map(|p| match p.examples.len() {
+                        0 => self.param_strategy(p, fixed),
+                        _ if fixed.contains_key(&p.name) => self.param_strategy(p, fixed),
+                        n => Just(Some(p.examples[i % n].clone())).sboxed(),
+                    })
+                    .collect();
+                let body = match &self.body {
+                    Some(b) if !b.examples.whole.is_empty() => {
+                        let mut value = b.examples.whole[i % b.examples.whole.len()].clone();
+                        if let Value::Object(m) = &mut value {
+                            let declared = declared_properties(&b.schema);
+                            for (k, v) in fixed.iter().filter(|(k, _)| declared.contains(k)) {
+                                m.insert(k.clone(), v.clone());
+                            }
+                        }
+                        Just(Some(value)).sboxed()
+                    }
+                    Some(b) if !b.examples.properties.is_empty() => {
+                        let mut pins: IndexMap<String, Value> = b
+                            .examples
+                            .properties
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        pins.extend(fixed.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        match self.body_strategy(&pins) {
+                            Some(strategy) => strategy.prop_map(Some).sboxed(),
+                            None => self.body_part(fixed),
+                        }
+                    }
+                    _ => self.body_part(fixed),
+                };
+                let plan = self.clone();
+                (params, body)
+                    .prop_map(move |(params, body)| plan.encode(&Parts { params, body }, None))
+                    .sboxed()
+            })
+            .collect()
+    }
+
+    /// The valid candidates of a generative case, in the order they are sent: first the
+    /// document's examples (each documented media type's, in document order), then `count`
+    /// generated requests spread over the documented media types in turn. `sample(strategy,
+    /// key suffix, n)` draws `n` values deterministically for the case and the suffix; the
+    /// preferred media type's generated requests use the empty suffix, so a plan with one
+    /// media type and no examples draws exactly what [`RequestPlan::valid`] always drew.
+    pub fn valid_candidates<F>(
+        &self,
+        fixed: &IndexMap<String, Value>,
+        count: u32,
+        mut sample: F,
+    ) -> Result<Vec<GeneratedRequest>, String>
+    where
+        F: FnMut(
+            &SBoxedStrategy<GeneratedRequest>,
+            &str,
+            u32,
+        ) -> Result<Vec<GeneratedRequest>, String>,
+    {
+        let variants = self.media_variants();
+        let mut out: Vec<GeneratedRequest> = Vec::new();
+        for (v, plan) in variants.iter().enumerate() {
+            for (i, strategy) in plan.example_strategies(fixed).iter().enumerate() {
+                for request in sample(strategy, &format!("#example{v}.{i}"), 1)? {
+                    if !out.contains(&request) {
+                        out.push(request);
+                    }
+                }
+            }
+        }
+        if variants.len() == 1 {
+            out.extend(sample(&self.valid(fixed), "", count)?);
+            return Ok(out);
+        }
+        let n = variants.len() as u32;
+        let mut generated = Vec::new();
+        for (v, plan) in variants.iter().enumerate() {
+            let share = count / n + u32::from((v as u32) < count % n);
+            let suffix = match plan.media_type() {
+                Some(m) if Some(m) != self.media_type() => format!("#{m}"),
+                _ => String::new(),
+            };
+            generated.push(sample(&plan.valid(fixed), &suffix, share)?.into_iter());
+        }
+        // In turn, so even a few examples reach every media type.
+        loop {
+            let before = out.len();
+            for requests in &mut generated {
+                out.extend(requests.next());
+            }
+            if out.len() == before {
+                return Ok(out);
+            }
+        }
     }
 
     /// Valid requests: every required parameter and body, optional ones sometimes, `fixed`

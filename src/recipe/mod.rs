@@ -197,19 +197,25 @@ impl RecipeBook {
         self.suite.as_deref()
     }
 
-    /// The request plan of an operation, bodies in the media type the inputs ask for.
+    /// The request plan of an operation, bodies in the media type the inputs ask for. With no
+    /// suite (a server nobody configured for conform) and no media type asked for, the plan
+    /// explores: valid candidates start with the document's examples and use every documented
+    /// body media type (a form-only OAuth server still gets forms); a suite's cases keep
+    /// exactly the requests they were tuned with.
     pub fn request_plan(&self, op: &Operation, inputs: &Inputs) -> Result<RequestPlan, String> {
-        RequestPlan::with_media_type(op, &self.schemas, inputs.content_type.as_deref()).map_err(
-            |e| {
-                let mut message = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(cause) = source {
-                    message.push_str(&format!(": {cause}"));
-                    source = cause.source();
-                }
-                message
-            },
-        )
+        let plan = match (&self.suite, inputs.content_type.as_deref()) {
+            (None, None) => RequestPlan::exploring(op, &self.schemas, &self.doc.raw),
+            (_, media_type) => RequestPlan::with_media_type(op, &self.schemas, media_type),
+        };
+        plan.map_err(|e| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            message
+        })
     }
 
     fn class_settings(&self, recipe: Recipe) -> Option<&RecipeSettings> {

@@ -354,14 +354,20 @@ fn run_recipe(
             run_burst(judge, request, *burst as usize, *source, result, tally)
         }
         Shape::Generative(mode) => {
-            let strategy = match mode {
-                crate::generate::Mode::Valid => plan.valid(&inputs.fixed),
+            let examples = match mode {
+                // The document's examples first, then generated requests (every documented
+                // media type in turn when the plan explores).
+                crate::generate::Mode::Valid => {
+                    plan.valid_candidates(&inputs.fixed, cx.examples, |strategy, suffix, n| {
+                        cx.samples(strategy, &format!("{}{suffix}", case.id), n)
+                    })
+                }
                 crate::generate::Mode::Invalid => match plan.invalid(&inputs.fixed) {
-                    Some(strategy) => strategy,
+                    Some(strategy) => cx.samples(&strategy, &case.id, cx.examples),
                     None => return Verdict::Error("nothing to make invalid".into(), None),
                 },
             };
-            let examples = match cx.samples(&strategy, &case.id, cx.examples) {
+            let examples = match examples {
                 Ok(examples) => examples,
                 Err(e) => return Verdict::Error(format!("generation gave up: {e}"), None),
             };
