@@ -335,10 +335,18 @@ fn no_suite_over_https_reaches_most_pairs_with_examples_first_every_media_type_a
         "{}",
         first_sent(&report, "listWidgets/200")
     );
+    // (getWidget/200 first calls the source of its link, below: its first own request counts.)
+    let gets: Vec<&str> = case(&report, "getWidget/200")["sent"]
+        .as_array()
+        .expect("sent")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|s| s.starts_with("GET "))
+        .collect();
     assert!(
-        first_sent(&report, "getWidget/200").starts_with("GET /widgets/w-1"),
-        "{}",
-        first_sent(&report, "getWidget/200")
+        gets.first()
+            .is_some_and(|g| g.starts_with("GET /widgets/w-1 ")),
+        "{gets:?}"
     );
     let create = first_sent(&report, "createWidget/201");
     assert!(
@@ -379,6 +387,21 @@ fn no_suite_over_https_reaches_most_pairs_with_examples_first_every_media_type_a
             && s.content_type == "application/json"
             && s.status == 201),
         "{seen:#?}"
+    );
+    // The document's link (createWidget 201 → getWidget's `id` from `$response.body#/id`): a
+    // widget is created for getWidget/200, and the id its answer gave is fetched.
+    // Its requests: the link's source call, the example, then the linked candidate.
+    let get_sent = case(&report, "getWidget/200")["sent"].to_string();
+    assert!(get_sent.contains("POST /widgets"), "{get_sent}");
+    let linked = gets
+        .get(1)
+        .and_then(|g| g.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("no linked candidate: {gets:?}"));
+    assert_ne!(linked, "/widgets/w-1");
+    assert!(
+        seen.iter()
+            .any(|s| s.method == "GET" && s.path == linked && s.status == 200),
+        "the linked id {linked} was not a created widget: {seen:#?}"
     );
     // Credentials given with --header are secrets: never printed or written.
     let all = run.all_output();

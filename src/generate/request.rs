@@ -439,14 +439,16 @@ impl RequestPlan {
     }
 
     /// The valid candidates of a generative case, in the order they are sent: first the
-    /// document's examples (each documented media type's, in document order), then `count`
-    /// generated requests spread over the documented media types in turn. `sample(strategy,
+    /// document's examples (each documented media type's, in document order), then one request
+    /// per entry of `linked` (values a response just gave, by OpenAPI `links`, pinned over
+    /// `fixed`), then `count` generated requests spread over the documented media types in turn. `sample(strategy,
     /// key suffix, n)` draws `n` values deterministically for the case and the suffix; the
     /// preferred media type's generated requests use the empty suffix, so a plan with one
     /// media type and no examples draws exactly what [`RequestPlan::valid`] always drew.
     pub fn valid_candidates<F>(
         &self,
         fixed: &IndexMap<String, Value>,
+        linked: &[IndexMap<String, Value>],
         count: u32,
         mut sample: F,
     ) -> Result<Vec<GeneratedRequest>, String>
@@ -467,6 +469,11 @@ impl RequestPlan {
                     }
                 }
             }
+        }
+        for (i, values) in linked.iter().enumerate() {
+            let mut pinned = fixed.clone();
+            pinned.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+            out.extend(sample(&self.valid(&pinned), &format!("#link{i}"), 1)?);
         }
         if variants.len() == 1 {
             out.extend(sample(&self.valid(fixed), "", count)?);
