@@ -96,6 +96,9 @@ fn schema_examples(raw: &Value, schema: &Value) -> Vec<Value> {
 
 /// Examples of the values the schema at `schema` accepts in requests, capped.
 fn accepted(set: &SchemaSet, schema: Option<&SchemaRef>, found: Vec<Value>) -> Vec<Value> {
+    if found.is_empty() {
+        return found;
+    }
     let validator = schema.and_then(|s| set.compile(s, Direction::Request).ok());
     let mut kept: Vec<Value> = Vec::new();
     for value in found {

@@ -716,3 +716,136 @@ fn declared_properties(schema: &Value) -> Vec<String> {
     }
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::*;
+
+    const DOC: &str = r##"
+openapi: 3.0.3
+info: {title: things, version: "1"}
+paths:
+  /things/{id}:
+    post:
+      operationId: postThing
+      parameters:
+        - name: id
+          in: path
+          required: true
+          schema: {type: string, minLength: 2}
+          examples:
+            good: {value: t-1}
+            too-short: {value: x}
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: "#/components/schemas/Thing"}
+            example: {name: from-form-example, size: 3}
+          application/json:
+            schema: {$ref: "#/components/schemas/Thing"}
+          multipart/form-data:
+            schema: {$ref: "#/components/schemas/Thing"}
+          application/xml:
+            schema: {$ref: "#/components/schemas/Thing"}
+      responses:
+        "200": {description: ok}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string, example: schema-name}
+        size: {type: integer, minimum: 1}
+"##;
+
+    /// `n` values of `strategy`, the same for the same strategy and key.
+    fn sample(
+        strategy: &SBoxedStrategy<GeneratedRequest>,
+        key: &str,
+        n: u32,
+    ) -> Result<Vec<GeneratedRequest>, String> {
+        let mut seed = [7u8; 32];
+        for (i, b) in key.bytes().enumerate() {
+            seed[i % 32] ^= b;
+        }
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+        let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+        (0..n)
+            .map(|_| {
+                strategy
+                    .new_tree(&mut runner)
+                    .map(|t| t.current())
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    }
+
+    fn media(request: &GeneratedRequest) -> String {
+        essence(&request.body.as_ref().expect("a body").content_type)
+    }
+
+    fn text(request: &GeneratedRequest) -> String {
+        String::from_utf8_lossy(&request.body.as_ref().expect("a body").bytes).into_owned()
+    }
+
+    #[test]
+    fn examples_come_first_then_links_then_every_media_type_in_turn() {
+        let doc = crate::spec::load_str(Path::new("things.yaml"), DOC).expect("loads");
+        let set = SchemaSet::new(&doc);
+        let op = &doc.operations[0];
+        let plan = RequestPlan::exploring(op, &set, &doc.raw).expect("plan");
+        assert_eq!(
+            plan.media_types(),
+            [
+                "application/x-www-form-urlencoded",
+                "application/json",
+                "multipart/form-data",
+                "application/xml"
+            ]
+        );
+        let linked = [IndexMap::from([("id".to_string(), json!("linked-7"))])];
+        let candidates = plan
+            .valid_candidates(&IndexMap::new(), &linked, 8, sample)
+            .expect("candidates");
+        // The form's own example, with the parameter's example; the too-short example is
+        // not one the schema accepts, so it is never sent.
+        let first = &candidates[0];
+        assert_eq!(first.path, "/things/t-1");
+        assert_eq!(media(first), "application/x-www-form-urlencoded");
+        assert_eq!(text(first), "name=from-form-example&size=3");
+        assert!(candidates.iter().all(|c| c.path != "/things/x"));
+        // The other media types' examples come from the schema's property example.
+        for (i, want) in ["application/json", "multipart/form-data", "application/xml"]
+            .iter()
+            .enumerate()
+        {
+            let c = &candidates[i + 1];
+            assert_eq!((c.path.as_str(), media(c).as_str()), ("/things/t-1", *want));
+            assert!(text(c).contains("schema-name"), "{}", text(c));
+        }
+        // Then the linked value, then 8 generated requests over the 4 media types in turn.
+        assert_eq!(candidates[4].path, "/things/linked-7");
+        let generated = &candidates[5..];
+        assert_eq!(generated.len(), 8);
+        for (i, c) in generated.iter().enumerate() {
+            assert_eq!(media(c), plan.media_types()[i % 4]);
+        }
+    }
+
+    #[test]
+    fn a_plan_that_does_not_explore_draws_exactly_what_valid_draws() {
+        let doc = crate::spec::load_str(Path::new("things.yaml"), DOC).expect("loads");
+        let set = SchemaSet::new(&doc);
+        let plan = RequestPlan::new(&doc.operations[0], &set).expect("plan");
+        assert_eq!(plan.media_types(), ["application/json"]);
+        let fixed = IndexMap::new();
+        let candidates = plan.valid_candidates(&fixed, &[], 5, sample).unwrap();
+        assert_eq!(candidates, sample(&plan.valid(&fixed), "", 5).unwrap());
+    }
+}
