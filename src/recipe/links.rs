@@ -115,3 +115,76 @@ fn follow<'a>(raw: &'a Value, node: &'a Value) -> &'a Value {
         .and_then(|p| raw.pointer(p))
         .unwrap_or(node)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    const DOC: &str = r##"
+openapi: 3.0.3
+info: {title: links, version: "1"}
+paths:
+  /users:
+    post:
+      operationId: createUser
+      responses:
+        "201":
+          description: created
+          links:
+            ById:
+              operationId: getUser
+              parameters:
+                path.id: $response.body#/id
+                verbose: $request.query.verbose
+            ByRef:
+              operationRef: "#/paths/~1users~1{id}/get"
+              parameters:
+                id: $response.body#/data/id
+            Elsewhere:
+              operationId: createUser
+              parameters:
+                id: $response.body#/id
+        "400": {description: bad}
+  /users/{id}:
+    get:
+      operationId: getUser
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: verbose, in: query, schema: {type: boolean}}
+      responses:
+        "200": {description: ok}
+"##;
+
+    #[test]
+    fn links_into_an_operation_by_id_or_ref_with_body_values_only() {
+        let doc = crate::spec::load_str(Path::new("links.yaml"), DOC).expect("loads");
+        let get = doc.operations.iter().find(|o| o.id() == "getUser").unwrap();
+        let create = doc
+            .operations
+            .iter()
+            .position(|o| o.id() == "createUser")
+            .unwrap();
+        let found = links_to(&doc, get);
+        assert_eq!(
+            found,
+            vec![
+                Link {
+                    name: "ById".into(),
+                    source: create,
+                    status: StatusSpec::Code(201),
+                    parameters: vec![("id".into(), "/id".into())],
+                },
+                Link {
+                    name: "ByRef".into(),
+                    source: create,
+                    status: StatusSpec::Code(201),
+                    parameters: vec![("id".into(), "/data/id".into())],
+                },
+            ]
+        );
+        // createUser has no parameter `id`: that link gives nothing to pin.
+        assert!(links_to(&doc, &doc.operations[create]).is_empty());
+    }
+}
