@@ -2,6 +2,7 @@
 //! for an operation, and the encoders that put them on the wire.
 
 pub mod encode;
+pub mod examples;
 mod invalid;
 mod request;
 mod shape;

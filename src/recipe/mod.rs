@@ -6,6 +6,7 @@
 
 mod auth;
 mod build;
+mod links;
 
 pub use build::{
     Keep, PATH_FILLER, ResolvedInputs, filled_path, finish, required_properties, violation_target,
@@ -70,6 +71,7 @@ pub struct CaseRecipe {
 }
 
 pub use crate::suite::{SAFE_SIDE_EFFECTS, SIDE_EFFECTS};
+pub use links::Link;
 
 /// What may be sent: against a live target, only operations whose side effects are safe or
 /// allowed.
@@ -197,19 +199,25 @@ impl RecipeBook {
         self.suite.as_deref()
     }
 
-    /// The request plan of an operation, bodies in the media type the inputs ask for.
+    /// The request plan of an operation, bodies in the media type the inputs ask for. With no
+    /// suite (a server nobody configured for conform) and no media type asked for, the plan
+    /// explores: valid candidates start with the document's examples and use every documented
+    /// body media type (a form-only OAuth server still gets forms); a suite's cases keep
+    /// exactly the requests they were tuned with.
     pub fn request_plan(&self, op: &Operation, inputs: &Inputs) -> Result<RequestPlan, String> {
-        RequestPlan::with_media_type(op, &self.schemas, inputs.content_type.as_deref()).map_err(
-            |e| {
-                let mut message = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(cause) = source {
-                    message.push_str(&format!(": {cause}"));
-                    source = cause.source();
-                }
-                message
-            },
-        )
+        let plan = match (&self.suite, inputs.content_type.as_deref()) {
+            (None, None) => RequestPlan::exploring(op, &self.schemas, &self.doc.raw),
+            (_, media_type) => RequestPlan::with_media_type(op, &self.schemas, media_type),
+        };
+        plan.map_err(|e| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            message
+        })
     }
 
     fn class_settings(&self, recipe: Recipe) -> Option<&RecipeSettings> {
@@ -236,6 +244,33 @@ impl RecipeBook {
             inputs = inputs.merged(&settings.inputs());
         }
         inputs
+    }
+
+    /// The links (OpenAPI response `links`) into `op` a run may follow, each with the inputs a
+    /// call to its source needs (the run's headers and the source's credentials). Only with no
+    /// suite (a suite says with flows what to call first) and only to sources this target may
+    /// get.
+    pub fn links(&self, op: &Operation) -> Vec<(Link, Inputs)> {
+        if self.suite.is_some() {
+            return Vec::new();
+        }
+        links::links_to(&self.doc, op)
+            .into_iter()
+            .filter_map(|link| {
+                let source = &self.doc.operations[link.source];
+                if self.unsafe_reason(source).is_some() {
+                    return None;
+                }
+                let mut inputs = Inputs {
+                    headers: self.headers.clone(),
+                    ..Inputs::default()
+                };
+                if let auth::Security::Needs(creds) = auth::security(&self.doc, None, source) {
+                    auth::add(&mut inputs, &creds).ok()?;
+                }
+                Some((link, inputs))
+            })
+            .collect()
     }
 
     /// The operation's inputs (parameters, or values the suite pins for it) that the suite marks

@@ -354,20 +354,80 @@ fn run_recipe(
             run_burst(judge, request, *burst as usize, *source, result, tally)
         }
         Shape::Generative(mode) => {
-            let strategy = match mode {
-                crate::generate::Mode::Valid => plan.valid(&inputs.fixed),
+            let examples = match mode {
+                // The document's examples first, then generated requests (every documented
+                // media type in turn when the plan explores).
+                crate::generate::Mode::Valid => {
+                    let linked = linked_values(judge, tally, &mut result.sent);
+                    plan.valid_candidates(&inputs.fixed, &linked, cx.examples, |s, suffix, n| {
+                        cx.samples(s, &format!("{}{suffix}", case.id), n)
+                    })
+                }
                 crate::generate::Mode::Invalid => match plan.invalid(&inputs.fixed) {
-                    Some(strategy) => strategy,
+                    Some(strategy) => cx.samples(&strategy, &case.id, cx.examples),
                     None => return Verdict::Error("nothing to make invalid".into(), None),
                 },
             };
-            let examples = match cx.samples(&strategy, &case.id, cx.examples) {
+            let examples = match examples {
                 Ok(examples) => examples,
                 Err(e) => return Verdict::Error(format!("generation gave up: {e}"), None),
             };
             run_examples(judge, examples, inputs, &required, result, tally)
         }
     }
+}
+
+/// Values OpenAPI `links` say come from another operation's response (no suite only, see
+/// [`crate::recipe::RecipeBook::links`]): each link's source is called once with its first
+/// valid candidate (the document's example when there is one) and, when it answers the
+/// link's status, the linked parameters are read from its body. The source calls are listed
+/// with the case's requests; the source's own cases judge its answers.
+fn linked_values(
+    judge: &Judge<'_>,
+    tally: &Tally,
+    sent: &mut Vec<String>,
+) -> Vec<indexmap::IndexMap<String, serde_json::Value>> {
+    let (cx, op) = (judge.cx, judge.op);
+    let mut found = Vec::new();
+    for (link, inputs) in cx.recipes.links(op) {
+        let source = &cx.doc.operations[link.source];
+        let (Ok(resolved), Ok(plan)) = (
+            cx.resolve(&inputs, None, 0),
+            cx.recipes.request_plan(source, &inputs),
+        ) else {
+            continue;
+        };
+        let key = format!("link/{}/{}", link.name, op.id());
+        let first = plan
+            .valid_candidates(&resolved.fixed, &[], 1, |s, suffix, n| {
+                cx.samples(s, &format!("{key}{suffix}"), n)
+            })
+            .ok()
+            .and_then(|c| c.into_iter().next());
+        let Some(generated) = first else { continue };
+        let required = cx.required_body(source, plan.media_type());
+        let request = finish(source, &generated, &resolved, Keep::All, &required);
+        sent.push(describe(&cx.redactor.request(&request)));
+        let Ok(exchange) = cx.gate.send(&source.id(), &request, tally, On429::BackOff) else {
+            continue;
+        };
+        let body: Option<serde_json::Value> = link
+            .status
+            .matches(exchange.response.status)
+            .then(|| serde_json::from_slice(&exchange.response.body).ok())
+            .flatten();
+        let values: indexmap::IndexMap<String, serde_json::Value> = link
+            .parameters
+            .iter()
+            .filter_map(|(name, pointer)| {
+                Some((name.clone(), body.as_ref()?.pointer(pointer)?.clone()))
+            })
+            .collect();
+        if !values.is_empty() && values.len() == link.parameters.len() {
+            found.push(values);
+        }
+    }
+    found
 }
 
 /// Sends the examples in order; the first that breaks the document is shrunk and decides.
