@@ -82,6 +82,10 @@ faults! {
         "dbconnections_change_password 200: the sentence Auth0 answers as text/html is replaced by a JSON object.";
     TokenWithoutType => "token-without-type",
         "oauth_token 200: the answer has no token_type and no Cache-Control: no-store (schema-valid: the document marks nothing required).";
+    JwtStringIat => "jwt-string-iat",
+        "oauth_token 200: a user's access token (a JWT) carries `iat` as a string of digits, not a NumericDate (RFC 7519 §4.1.6).";
+    IdTokenUnpublishedKey => "id-token-unpublished-key",
+        "oauth_token 200: id_tokens are signed by a key the JWKS does not publish (under the published kid).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

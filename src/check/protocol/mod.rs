@@ -7,6 +7,9 @@
 //! as the protocol's own steps and can be tested against any server.
 
 mod code_single_use;
+mod id_token_signature;
+mod jwt;
+mod jwt_claim_types;
 mod token_response;
 
 use std::fmt;
@@ -155,6 +158,8 @@ impl ProtocolId {
         match self {
             ProtocolId::TokenResponse => token_response::run(setup, session),
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
+            ProtocolId::JwtClaimTypes => jwt_claim_types::run(setup, session),
+            ProtocolId::IdTokenSignature => id_token_signature::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),
