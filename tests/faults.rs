@@ -226,6 +226,15 @@ const EXPECTED: &[Expect] = &[
         check: "id_token_signature",
     },
     Expect {
+        fault: "id-token-wrong-aud",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:id_token_claims"],
+        maybe: &[],
+        case: "protocol:id_token_claims",
+        check: "id_token_claims",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

@@ -86,6 +86,8 @@ faults! {
         "oauth_token 200: a user's access token (a JWT) carries `iat` as a string of digits, not a NumericDate (RFC 7519 §4.1.6).";
     IdTokenUnpublishedKey => "id-token-unpublished-key",
         "oauth_token 200: id_tokens are signed by a key the JWKS does not publish (under the published kid).";
+    IdTokenWrongAud => "id-token-wrong-aud",
+        "oauth_token 200: the id_token's aud is the /userinfo URL (the access token's audience), not the client id.";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

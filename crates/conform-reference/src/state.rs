@@ -489,6 +489,10 @@ pub(crate) fn issue_user_tokens(
         if let Some(n) = nonce {
             idc["nonce"] = json!(n);
         }
+        if sh.has(Fault::IdTokenWrongAud) {
+            // The access token's audience copied onto the id_token.
+            idc["aud"] = json!(format!("{}/userinfo", sh.base_url));
+        }
         if let Some(u) = st.users.get(user_id) {
             profile_claims(u, scope, &mut idc);
         }

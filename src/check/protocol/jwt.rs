@@ -6,7 +6,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use super::{Endpoint, Session, Setup, Stop, body_text, json_object};
+use super::{
+    Endpoint, Session, Setup, Stop, authorization_code, body_text, code_exchange, json_object,
+};
 
 /// A decoded compact JWS: nothing is verified yet.
 #[derive(Debug, Clone)]
@@ -122,6 +124,21 @@ pub fn verify_with_secret(jwt: &Jwt, secret: &str) -> Option<bool> {
     Some(hmac::verify(&key, jwt.signing_input.as_bytes(), &jwt.signature).is_ok())
 }
 
+/// The left half of the hash of `value` that `alg` implies, base64url: `at_hash` and `c_hash`
+/// (OpenID Connect Core §3.1.3.6, §3.3.2.11). `None`: an algorithm with no known hash.
+pub fn half_hash(alg: &str, value: &str) -> Option<String> {
+    use ring::digest;
+    let algorithm = match alg.get(2..)? {
+        "256" => &digest::SHA256,
+        "384" => &digest::SHA384,
+        "512" => &digest::SHA512,
+        _ => return None,
+    };
+    let hash = digest::digest(algorithm, value.as_bytes());
+    let bytes = hash.as_ref();
+    Some(URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2]))
+}
+
 /// A successful token answer's JSON object; a refusal is `Unreached` (the property is about
 /// the tokens, not about getting them).
 fn granted(answer: &crate::execute::Exchange, what: &str) -> Result<Map<String, Value>, Stop> {
@@ -160,6 +177,23 @@ pub fn password_tokens(
     }
     let answer = session.call(Endpoint::Token, &params, &[])?;
     granted(&answer, "the password grant with the suite's user")
+}
+
+/// Tokens from the code flow (`/authorize` with `extra`, then the code exchange), and the code.
+pub fn code_tokens(
+    setup: &Setup,
+    session: &mut dyn Session,
+    extra: &[(&str, &str)],
+) -> Result<(String, Map<String, Value>), Stop> {
+    let mut extra = extra.to_vec();
+    if setup.get("scope").is_none() {
+        // An id_token needs `openid`; the suite's scope, when given, is used as written.
+        extra.push(("scope", "openid"));
+    }
+    let code = authorization_code(setup, session, &extra)?;
+    let answer = session.call(Endpoint::Token, &code_exchange(setup, &code)?, &[])?;
+    let tokens = granted(&answer, "the exchange of a fresh authorization code")?;
+    Ok((code, tokens))
 }
 
 /// The `id_token` of a token answer, decoded; none is `Unreached` (the server issued no
@@ -233,5 +267,15 @@ pub(crate) mod tests {
         let token = Jwt::decode(&hs256(&serde_json::json!({"sub": "u"}), "s3cret")).unwrap();
         assert_eq!(verify_with_secret(&token, "s3cret"), Some(true));
         assert_eq!(verify_with_secret(&token, "other"), Some(false));
+    }
+
+    #[test]
+    fn half_hash_matches_the_openid_example() {
+        // OpenID Connect Core appendix A.3: at_hash of this access token is 77QmUPtjPfzWtF2AnpK9RQ.
+        assert_eq!(
+            half_hash("RS256", "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y").as_deref(),
+            Some("77QmUPtjPfzWtF2AnpK9RQ")
+        );
+        assert_eq!(half_hash("none", "x"), None);
     }
 }

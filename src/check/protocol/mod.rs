@@ -7,6 +7,7 @@
 //! as the protocol's own steps and can be tested against any server.
 
 mod code_single_use;
+mod id_token_claims;
 mod id_token_signature;
 mod jwt;
 mod jwt_claim_types;
@@ -160,6 +161,7 @@ impl ProtocolId {
             ProtocolId::CodeSingleUse => code_single_use::run(setup, session),
             ProtocolId::JwtClaimTypes => jwt_claim_types::run(setup, session),
             ProtocolId::IdTokenSignature => id_token_signature::run(setup, session),
+            ProtocolId::IdTokenClaims => id_token_claims::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),
