@@ -235,6 +235,15 @@ const EXPECTED: &[Expect] = &[
         check: "id_token_claims",
     },
     Expect {
+        fault: "userinfo-wrong-sub",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:userinfo_sub"],
+        maybe: &[],
+        case: "protocol:userinfo_sub",
+        check: "userinfo_sub",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

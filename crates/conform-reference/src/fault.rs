@@ -88,6 +88,8 @@ faults! {
         "oauth_token 200: id_tokens are signed by a key the JWKS does not publish (under the published kid).";
     IdTokenWrongAud => "id-token-wrong-aud",
         "oauth_token 200: the id_token's aud is the /userinfo URL (the access token's audience), not the client id.";
+    UserinfoWrongSub => "userinfo-wrong-sub",
+        "userinfo 200: sub is the user id without its connection prefix (`user-plain`, where the id_token says `auth0|user-plain`).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

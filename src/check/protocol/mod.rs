@@ -12,6 +12,7 @@ mod id_token_signature;
 mod jwt;
 mod jwt_claim_types;
 mod token_response;
+mod userinfo_sub;
 
 use std::fmt;
 
@@ -162,6 +163,7 @@ impl ProtocolId {
             ProtocolId::JwtClaimTypes => jwt_claim_types::run(setup, session),
             ProtocolId::IdTokenSignature => id_token_signature::run(setup, session),
             ProtocolId::IdTokenClaims => id_token_claims::run(setup, session),
+            ProtocolId::UserinfoSub => userinfo_sub::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),
