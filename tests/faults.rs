@@ -244,6 +244,15 @@ const EXPECTED: &[Expect] = &[
         check: "userinfo_sub",
     },
     Expect {
+        fault: "discovery-dead-endpoint",
+        filter: "protocol:",
+        seed: "1",
+        failing: &["protocol:discovery"],
+        maybe: &[],
+        case: "protocol:discovery",
+        check: "discovery",
+    },
+    Expect {
         fault: "truncated-json",
         filter: "oauth_token/",
         seed: "1",

@@ -90,6 +90,8 @@ faults! {
         "oauth_token 200: the id_token's aud is the /userinfo URL (the access token's audience), not the client id.";
     UserinfoWrongSub => "userinfo-wrong-sub",
         "userinfo 200: sub is the user id without its connection prefix (`user-plain`, where the id_token says `auth0|user-plain`).";
+    DiscoveryDeadEndpoint => "discovery-dead-endpoint",
+        "/.well-known/openid-configuration: registration_endpoint names /oidc/registration, which answers 404 (the endpoint is /oidc/register).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

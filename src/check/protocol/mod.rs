@@ -7,6 +7,7 @@
 //! as the protocol's own steps and can be tested against any server.
 
 mod code_single_use;
+mod discovery;
 mod id_token_claims;
 mod id_token_signature;
 mod jwt;
@@ -164,6 +165,7 @@ impl ProtocolId {
             ProtocolId::IdTokenSignature => id_token_signature::run(setup, session),
             ProtocolId::IdTokenClaims => id_token_claims::run(setup, session),
             ProtocolId::UserinfoSub => userinfo_sub::run(setup, session),
+            ProtocolId::Discovery => discovery::run(setup, session),
             other => Err(Stop::Error(format!(
                 "protocol check `{other}` is not built yet"
             ))),
