@@ -1,9 +1,10 @@
 //! `discovery`: the OpenID Provider's discovery document holds (OpenID Connect Discovery §3,
-//! §4): its REQUIRED members are there, every endpoint it names on the target answers (a GET is
-//! not answered 404 or 5xx; 400, 401 or 405 prove the endpoint is there), `jwks_uri` serves a
-//! JWK Set, `response_types_supported` includes `code`, every advertised grant type is known
-//! to the token endpoint (not `unsupported_grant_type`), and every advertised PKCE method is
-//! accepted at `/authorize`. Endpoints on another host are not followed.
+//! §4): its REQUIRED members are there, every endpoint it names on the target answers (a GET,
+//! or an empty POST where the GET finds nothing, is not answered 404 or 5xx; 400, 401 or 405
+//! prove the endpoint is there), `jwks_uri` serves a JWK Set, `response_types_supported`
+//! includes `code`, every advertised grant type is known to the token endpoint (not
+//! `unsupported_grant_type`), and every advertised PKCE method is accepted at `/authorize`
+//! (when `/authorize` gives a code without one). Endpoints on another host are not followed.
 
 use serde_json::{Map, Value};
 
@@ -46,7 +47,7 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
             }
             continue;
         };
-        let answer = match session.get(url) {
+        let mut answer = match session.get(url) {
             Ok(answer) => answer,
             // Another host: conform talks to the target only.
             Err(Stop::Unreached { status: 0, .. }) => continue,
@@ -56,11 +57,16 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
             }
             Err(other) => return Err(other),
         };
+        if answer.response.status == 404 && name != "jwks_uri" {
+            // Some servers answer a wrong method with 404: a POST-only endpoint (token,
+            // revocation, registration) is dead only if an (empty) POST finds nothing either.
+            answer = session.post_form(url, &[])?;
+        }
         let status = answer.response.status;
         if status == 404 || status >= 500 {
             found.push(
                 ID.violation(format!(
-                    "`{name}` ({url}) answers a GET with {status}: the endpoint is not there"
+                    "`{name}` ({url}) answers {status}: the endpoint is not there"
                 ))
                 .observed(body_text(&answer)),
             );
@@ -94,8 +100,11 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
     for grant in listed("grant_types_supported") {
         found.extend(grant_known(setup, session, &grant)?);
     }
-    for method in listed("code_challenge_methods_supported") {
-        found.extend(challenge_accepted(setup, session, &method)?);
+    let methods = listed("code_challenge_methods_supported");
+    if !methods.is_empty() && code_without_challenge(setup, session)? {
+        for method in methods {
+            found.extend(challenge_accepted(setup, session, &method)?);
+        }
     }
     Ok(found)
 }
@@ -194,6 +203,17 @@ fn grant_known(
     Ok(Vec::new())
 }
 
+/// Whether `/authorize` gives the suite's client a code at all: if not, a challenge that
+/// gets none says nothing about PKCE (the redirect itself is the cases' and other checks'
+/// business).
+fn code_without_challenge(setup: &Setup, session: &mut dyn Session) -> Result<bool, Stop> {
+    match authorization_code(setup, session, &[("state", "conform-discovery")]) {
+        Ok(_) => Ok(true),
+        Err(Stop::Unreached { status, .. }) if status != 429 => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 /// An advertised PKCE method is accepted at `/authorize`: a challenge with it gets a code.
 fn challenge_accepted(
     setup: &Setup,
@@ -267,6 +287,7 @@ mod tests {
             (200, &[], JWKS),
             (403, &[], r#"{"error":"invalid_grant"}"#),
             (302, CODE, ""),
+            (302, CODE, ""),
         ]);
         assert_eq!(found, Ok(Vec::new()));
         assert_eq!(asked[1], "GET http://t/authorize");
@@ -275,7 +296,26 @@ mod tests {
             asked[5].contains("grant_type=authorization_code"),
             "{asked:?}"
         );
-        assert!(asked[6].contains("code_challenge_method=S256"), "{asked:?}");
+        assert!(!asked[6].contains("code_challenge"), "{asked:?}");
+        assert!(asked[7].contains("code_challenge_method=S256"), "{asked:?}");
+    }
+
+    #[test]
+    fn a_post_only_endpoint_answering_get_with_404_is_alive_if_post_finds_it() {
+        let (found, asked) = run_with(&[
+            (200, &[], DOC),
+            (400, &[], ""),
+            (404, &[], ""),
+            (400, &[], r#"{"error":"invalid_request"}"#),
+            (401, &[], ""),
+            (200, &[], JWKS),
+            (403, &[], r#"{"error":"invalid_grant"}"#),
+            // No code at all: the PKCE method is not judged.
+            (400, &[], "no code today"),
+        ]);
+        assert_eq!(found, Ok(Vec::new()));
+        assert_eq!(asked[3], "POST http://t/oauth/token");
+        assert_eq!(asked.len(), 8, "{asked:?}");
     }
 
     #[test]
@@ -285,13 +325,15 @@ mod tests {
             (400, &[], ""),
             (405, &[], ""),
             (404, &[], "Not Found"),
+            (404, &[], "Not Found"),
             (200, &[], r#"{"keys":[{"kid":"a"},{"kty":"RSA"}]}"#),
             (400, &[], r#"{"error":"unsupported_grant_type"}"#),
+            (302, CODE, ""),
             (400, &[], "invalid code_challenge_method"),
         ]);
         let all = messages(found);
         for needle in [
-            "`userinfo_endpoint` (http://t/userinfo) answers a GET with 404",
+            "`userinfo_endpoint` (http://t/userinfo) answers 404",
             "JWKS key 0 has no `kty`",
             "JWKS key 1 has no `kid`",
             "advertises `authorization_code`, but the token endpoint answers unsupported_grant_type",
