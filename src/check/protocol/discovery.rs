@@ -98,7 +98,11 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
         ));
     }
     for grant in listed("grant_types_supported") {
-        found.extend(grant_known(setup, session, &grant)?);
+        // The implicit grant has no token request (RFC 6749 §4.2): Discovery §3 asks dynamic
+        // providers to list it, and the token endpoint rightly does not know it.
+        if grant != "implicit" {
+            found.extend(grant_known(setup, session, &grant)?);
+        }
     }
     let methods = listed("code_challenge_methods_supported");
     if !methods.is_empty() && code_without_challenge(setup, session)? {
@@ -256,7 +260,7 @@ mod tests {
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "implicit"],
         "code_challenge_methods_supported": ["S256"]
     }"#;
     const JWKS: &str = r#"{"keys":[{"kty":"RSA","kid":"k","n":"x","e":"AQAB"}]}"#;
