@@ -1,4 +1,4 @@
-//! Signing and codes for the reference server: RS256 JWTs with a committed demo key (`Signer`),
+//! Signing and codes for the reference server: RS256 JWTs with committed demo keys (`Signer`),
 //! the JWKS, random opaque tokens, PKCE S256 and RFC 6238 TOTP codes.
 
 use base64::Engine;
