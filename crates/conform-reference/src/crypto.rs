@@ -1,4 +1,4 @@
-//! Signing and codes for the reference server: RS256 JWTs with a committed demo key (`Signer`),
+//! Signing and codes for the reference server: RS256 JWTs with committed demo keys (`Signer`),
 //! the JWKS, random opaque tokens, PKCE S256 and RFC 6238 TOTP codes.
 
 use base64::Engine;
@@ -12,43 +12,59 @@ use serde_json::{Value, json};
 /// `openssl pkcs8 -topk8 -nocrypt -inform DER -outform DER`, since ring wants PKCS#8) for this
 /// loopback-only test server. It protects nothing and must never sign anything real.
 const DEMO_SIGNING_KEY: &[u8] = include_bytes!("demo-signing-key.pk8.der");
+/// DEMO KEY ONLY, made the same way: a second key that is never published in the JWKS, for
+/// the `id-token-unpublished-key` fault (an id_token signed by a key clients cannot verify).
+const DEMO_UNPUBLISHED_KEY: &[u8] = include_bytes!("demo-unpublished-key.pk8.der");
 /// Key id published in the JWKS and in every JWT header.
 pub const KEY_ID: &str = "conform-reference-demo-key";
 
 /// Signs JWTs (RS256) and publishes the matching JWKS.
 pub struct Signer {
     key: RsaKeyPair,
+    unpublished: RsaKeyPair,
     rng: SystemRandom,
 }
 
 impl Signer {
     pub fn demo() -> Result<Self, std::io::Error> {
-        let key = RsaKeyPair::from_pkcs8(DEMO_SIGNING_KEY).map_err(|e| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("demo key: {e}"))
-        })?;
+        let load = |der: &[u8]| {
+            RsaKeyPair::from_pkcs8(der).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("demo key: {e}"))
+            })
+        };
         Ok(Self {
-            key,
+            key: load(DEMO_SIGNING_KEY)?,
+            unpublished: load(DEMO_UNPUBLISHED_KEY)?,
             rng: SystemRandom::new(),
         })
     }
 
     /// A compact JWS of `claims`; `None` only if ring refuses to sign (never with this key).
     pub fn sign(&self, claims: &Value) -> Option<String> {
+        self.sign_with(&self.key, claims)
+    }
+
+    /// A compact JWS of `claims` by the key the JWKS does not publish, under the published
+    /// key's `kid` (as a botched key rotation would).
+    pub fn sign_unpublished(&self, claims: &Value) -> Option<String> {
+        self.sign_with(&self.unpublished, claims)
+    }
+
+    fn sign_with(&self, key: &RsaKeyPair, claims: &Value) -> Option<String> {
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": KEY_ID});
         let signing_input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let mut sig = vec![0u8; self.key.public().modulus_len()];
-        self.key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &self.rng,
-                signing_input.as_bytes(),
-                &mut sig,
-            )
-            .ok()?;
+        let mut sig = vec![0u8; key.public().modulus_len()];
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &self.rng,
+            signing_input.as_bytes(),
+            &mut sig,
+        )
+        .ok()?;
         Some(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
     }
 

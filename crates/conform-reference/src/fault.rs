@@ -96,6 +96,16 @@ faults! {
         "oauth_token (device grant): polling faster than the interval answers authorization_pending instead of slow_down (RFC 8628 §3.5).";
     RefreshNotRotated => "refresh-not-rotated",
         "oauth_token (refresh grant): a rotating client's used refresh token keeps working (a successor is issued, the old one is never spent, no reuse detection).";
+    JwtStringIat => "jwt-string-iat",
+        "oauth_token 200: a user's access token (a JWT) carries `iat` as a string of digits, not a NumericDate (RFC 7519 §4.1.6).";
+    IdTokenUnpublishedKey => "id-token-unpublished-key",
+        "oauth_token 200: id_tokens are signed by a key the JWKS does not publish (under the published kid).";
+    IdTokenWrongAud => "id-token-wrong-aud",
+        "oauth_token 200: the id_token's aud is the /userinfo URL (the access token's audience), not the client id.";
+    UserinfoWrongSub => "userinfo-wrong-sub",
+        "userinfo 200: sub is the user id without its connection prefix (`user-plain`, where the id_token says `auth0|user-plain`).";
+    DiscoveryDeadEndpoint => "discovery-dead-endpoint",
+        "/.well-known/openid-configuration: registration_endpoint names /oidc/registration, which answers 404 (the endpoint is /oidc/register).";
 }
 
 /// What a fault does, for `conform serve --fault` listings and reports.

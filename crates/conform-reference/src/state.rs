@@ -463,10 +463,13 @@ pub(crate) fn issue_user_tokens(
     }
     aud.push(json!(format!("{}/userinfo", sh.base_url)));
     st.seq += 1;
-    let claims = json!({
+    let mut claims = json!({
         "iss": iss, "sub": user_id, "aud": aud, "iat": now, "exp": now + TOKEN_LIFETIME,
         "azp": client.client_id, "scope": scope.join(" "), "jti": st.seq.to_string(),
     });
+    if sh.has(Fault::JwtStringIat) {
+        claims["iat"] = json!(now.to_string());
+    }
     let access_token = sh
         .signer
         .sign(&claims)
@@ -490,10 +493,19 @@ pub(crate) fn issue_user_tokens(
         if let Some(n) = nonce {
             idc["nonce"] = json!(n);
         }
+        if sh.has(Fault::IdTokenWrongAud) {
+            // The access token's audience copied onto the id_token.
+            idc["aud"] = json!(format!("{}/userinfo", sh.base_url));
+        }
         if let Some(u) = st.users.get(user_id) {
             profile_claims(u, scope, &mut idc);
         }
-        if let Some(id_token) = sh.signer.sign(&idc) {
+        let signed = if sh.has(Fault::IdTokenUnpublishedKey) {
+            sh.signer.sign_unpublished(&idc)
+        } else {
+            sh.signer.sign(&idc)
+        };
+        if let Some(id_token) = signed {
             st.id_tokens.insert(
                 id_token.clone(),
                 (user_id.to_string(), client.client_id.clone()),

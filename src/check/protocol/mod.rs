@@ -9,12 +9,18 @@
 mod code_binding;
 mod code_single_use;
 mod device_flow;
+mod discovery;
+mod id_token_claims;
+mod id_token_signature;
+mod jwt;
+mod jwt_claim_types;
 mod pkce;
 mod redirect_uri_registered;
 mod refresh_rotation;
 mod revocation;
 mod state_echo;
 mod token_response;
+mod userinfo_sub;
 
 use std::fmt;
 
@@ -168,9 +174,11 @@ impl ProtocolId {
             ProtocolId::Revocation => revocation::run(setup, session),
             ProtocolId::DeviceFlow => device_flow::run(setup, session),
             ProtocolId::RefreshRotation => refresh_rotation::run(setup, session),
-            other => Err(Stop::Error(format!(
-                "protocol check `{other}` is not built yet"
-            ))),
+            ProtocolId::JwtClaimTypes => jwt_claim_types::run(setup, session),
+            ProtocolId::IdTokenSignature => id_token_signature::run(setup, session),
+            ProtocolId::IdTokenClaims => id_token_claims::run(setup, session),
+            ProtocolId::UserinfoSub => userinfo_sub::run(setup, session),
+            ProtocolId::Discovery => discovery::run(setup, session),
         }
     }
 }

@@ -398,5 +398,10 @@ pub(crate) fn userinfo(sh: &Shared, req: &Req) -> Result<Reply, Reply> {
     };
     let mut v = json!({});
     profile_claims(u, &rec.scope, &mut v);
+    if sh.has(Fault::UserinfoWrongSub)
+        && let Some((_, bare)) = user_id.split_once('|')
+    {
+        v["sub"] = json!(bare);
+    }
     Ok(Reply::json(StatusCode::OK, &v))
 }

@@ -209,6 +209,11 @@ pub(crate) fn outbox(sh: &Shared) -> Reply {
 
 pub(crate) fn discovery(sh: &Shared) -> Reply {
     let b = &sh.base_url;
+    let registration = if sh.has(Fault::DiscoveryDeadEndpoint) {
+        format!("{b}/oidc/registration")
+    } else {
+        format!("{b}/oidc/register")
+    };
     Reply::json(
         StatusCode::OK,
         &json!({
@@ -219,7 +224,7 @@ pub(crate) fn discovery(sh: &Shared) -> Reply {
             "userinfo_endpoint": format!("{b}/userinfo"),
             "mfa_challenge_endpoint": format!("{b}/mfa/challenge"),
             "jwks_uri": format!("{b}/.well-known/jwks.json"),
-            "registration_endpoint": format!("{b}/oidc/register"),
+            "registration_endpoint": registration,
             "revocation_endpoint": format!("{b}/oauth/revoke"),
             "end_session_endpoint": format!("{b}/oidc/logout"),
             "scopes_supported": ["openid", "profile", "email", "phone", "address", "offline_access"],
