@@ -470,7 +470,7 @@ impl Suite {
                 }
             }
         }
-        Ok(())
+        super::validate::check_input_keys(&self.path, &self.text, &self.file, doc)
     }
 }
 
