@@ -321,7 +321,10 @@ impl RunContext {
                 return Err(failed(flow, operation, vec![violation], exchange));
             };
             if let Value::String(s) = &value {
-                self.redactor.add_secret(s.clone());
+                self.redactor.add(crate::redact::Secret::named(
+                    s.clone(),
+                    format!("what flow `{flow}` captured as `{var}` (run the flow to get one)"),
+                ));
             }
             captures.insert(var.clone(), value);
         }
