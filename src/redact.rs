@@ -579,3 +579,94 @@ http://x/cb?code=AUTHCODE&state=xyz eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"#,
         assert!(!masked.contains("p%40ss"), "{masked}");
     }
 }
+
+#[cfg(test)]
+mod curl_tests {
+    use super::*;
+    use crate::spec::Method;
+
+    /// The words of a command line as bash sees them, with `env` set: `printf` in curl's place.
+    fn words(line: &str, env: &[(&str, &str)]) -> Vec<String> {
+        let line = line.replacen("curl", "printf '%s\\n'", 1);
+        let out = std::process::Command::new("bash")
+            .args(["-c", &line])
+            .envs(env.iter().copied())
+            .output()
+            .expect("bash");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn secrets_become_variables_that_the_shell_gives_back() {
+        let r = Redactor::new();
+        r.add(Secret::env("env-s3cret \"q\" $x", "APP_SECRET"));
+        r.add(Secret::named("lit'eral-42", "the value of fixtures.id"));
+        let mut request = Request::new(Method::Post, "/token");
+        request.headers = vec![
+            ("authorization".into(), "Bearer env-s3cret \"q\" $x".into()),
+            ("x-plain".into(), "visible".into()),
+        ];
+        request.query = vec![("api_key".into(), "gen-key-1".into())];
+        request.body = Some(Body {
+            content_type: "application/json".into(),
+            bytes:
+                br#"{"id":"lit'eral-42","nested":{"password":"gen-pw"},"otp":123456,"keep":"yes"}"#
+                    .to_vec(),
+        });
+        let line = r.curl(&request, "http://127.0.0.1:1");
+        for secret in [
+            "env-s3cret",
+            "lit'eral-42",
+            "lit'\\''eral",
+            "gen-pw",
+            "123456",
+            "gen-key-1",
+        ] {
+            assert!(!line.contains(secret), "{secret} in {line}");
+        }
+        assert!(
+            line.contains(r#""authorization: Bearer $APP_SECRET""#),
+            "{line}"
+        );
+        assert!(
+            line.contains("CONFORM_SECRET_1=<the value of fixtures.id>"),
+            "{line}"
+        );
+        assert!(line.contains("CONFORM_PASSWORD=<"), "{line}");
+        // The line survives the redactor that every report runs on it.
+        assert_eq!(r.redact(&line), line);
+        let env = [
+            ("APP_SECRET", "env-s3cret \"q\" $x"),
+            ("CONFORM_SECRET_1", "lit'eral-42"),
+            ("CONFORM_PASSWORD", "pw"),
+            ("CONFORM_OTP", "7"),
+            ("CONFORM_API_KEY", "k&y 1"),
+        ];
+        let words = words(line.split("  # ").next().unwrap(), &env);
+        assert!(
+            words.contains(&"authorization: Bearer env-s3cret \"q\" $x".to_string()),
+            "{words:?}"
+        );
+        assert!(words.contains(&"x-plain: visible".to_string()), "{words:?}");
+        let body = words
+            .iter()
+            .find(|w| w.starts_with('{'))
+            .unwrap_or_else(|| panic!("{words:?}"));
+        let body: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        assert_eq!(
+            body,
+            serde_json::json!({"id": "lit'eral-42", "nested": {"password": "pw"}, "otp": 7, "keep": "yes"})
+        );
+        let query = words
+            .iter()
+            .position(|w| w == "--url-query")
+            .expect("--url-query");
+        assert_eq!(words[query + 1], "api_key=k&y 1");
+        assert_eq!(words[query - 1], "http://127.0.0.1:1/token");
+    }
+}

@@ -617,6 +617,19 @@ fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> (String, String) {
             needs.push(format!("{var}=<the value given to --header {name}>"));
         }
     }
+    // Without them the rerun could not reach an HTTPS target at all.
+    for (flag, path) in [
+        ("--ca-cert", &args.ca_cert),
+        ("--client-cert", &args.client_cert),
+        ("--client-key", &args.client_key),
+    ] {
+        if let Some(path) = path {
+            cmd.push_str(&format!(" {flag} {}", quote(&path.display().to_string())));
+        }
+    }
+    if args.insecure {
+        cmd.push_str(" --insecure");
+    }
     if args.live {
         cmd.push_str(" --live");
     }
@@ -684,8 +697,20 @@ mod tests {
         assert_eq!(config.examples, 3);
         assert_eq!(config.timeout, Duration::from_millis(2500));
         assert!(!config.live, "loopback is not live by itself");
-        assert!(config.rerun_prefix.contains("--examples 3"));
-        assert!(config.rerun_prefix.contains("--timeout 2.5"));
+        for flag in [
+            "--seed ",
+            "--examples 3",
+            "--timeout 2.5",
+            "--suite 'suites/reference.toml'",
+            "--base-url 'http://127.0.0.1:9/'",
+        ] {
+            assert!(
+                config.rerun_prefix.contains(flag),
+                "{flag}: {}",
+                config.rerun_prefix
+            );
+        }
+        assert!(config.rerun_note.is_empty(), "{}", config.rerun_note);
     }
 
     #[test]
