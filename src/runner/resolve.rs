@@ -321,9 +321,17 @@ impl RunContext {
                 return Err(failed(flow, operation, vec![violation], exchange));
             };
             if let Value::String(s) = &value {
-                self.redactor.add(crate::redact::Secret::named(
+                // Named after the flow, not numbered: captures happen in whatever order cases
+                // run, and the same seed must print the same lines.
+                let name: String = format!("CONFORM_FLOW_{flow}_{var}")
+                    .to_ascii_uppercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                self.redactor.add(crate::redact::Secret::placeholder(
                     s.clone(),
-                    format!("what flow `{flow}` captured as `{var}` (run the flow to get one)"),
+                    name,
+                    format!("what flow `{flow}` captured as `{var}`"),
                 ));
             }
             captures.insert(var.clone(), value);
