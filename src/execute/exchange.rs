@@ -72,7 +72,7 @@ impl Request {
     ) -> String {
         let text = |s: &str| vec![Part::Text(s.to_string())];
         let has_var = |parts: &[Part]| parts.iter().any(|p| matches!(p, Part::Var(_)));
-        let mut words: Vec<Vec<Part>> = vec![flag("curl"), flag("-sS"), flag("-i")];
+        let mut words: Vec<Word> = vec![flag("curl"), flag("-sS"), flag("-i")];
         if self.method != "GET" || self.body.is_some() {
             words.push(flag("-X"));
             words.push(flag(&self.method));
@@ -81,11 +81,14 @@ impl Request {
             words.push(flag("-H"));
             let mut word = text(&format!("{name}: "));
             word.extend(vars(Slot::Header(name), value));
-            words.push(word);
+            words.push(Word::Quoted(word));
         }
         if let Some(body) = &self.body {
             words.push(flag("-H"));
-            words.push(text(&format!("content-type: {}", body.content_type)));
+            words.push(Word::Quoted(text(&format!(
+                "content-type: {}",
+                body.content_type
+            ))));
             words.extend(body_words(body, vars));
         }
         let url = format!("{}{}", base_url.trim_end_matches('/'), self.path);
@@ -96,12 +99,12 @@ impl Request {
             .map(|(k, v)| (k.clone(), vars(Slot::Query(k), v)))
             .collect();
         if query.iter().any(|(_, parts)| has_var(parts)) {
-            words.push(url_word);
+            words.push(Word::Quoted(url_word));
             for (name, parts) in query {
                 words.push(flag("--url-query"));
                 let mut word = text(&format!("{}=", form_encode(&name)));
                 word.extend(parts);
-                words.push(word);
+                words.push(Word::Quoted(word));
             }
         } else {
             if !self.query.is_empty() {
@@ -111,13 +114,9 @@ impl Request {
                 }
                 url_word.push(Part::Text(format!("?{}", serializer.finish())));
             }
-            words.push(url_word);
+            words.push(Word::Quoted(url_word));
         }
-        words
-            .iter()
-            .map(|w| shell_word(w))
-            .collect::<Vec<_>>()
-            .join(" ")
+        words.iter().map(shell_word).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -140,7 +139,7 @@ pub enum Slot<'a> {
 }
 
 /// The curl words that send a body.
-fn body_words(body: &Body, vars: &mut dyn FnMut(Slot<'_>, &str) -> Vec<Part>) -> Vec<Vec<Part>> {
+fn body_words(body: &Body, vars: &mut dyn FnMut(Slot<'_>, &str) -> Vec<Part>) -> Vec<Word> {
     let text = |s: &str| vec![Part::Text(s.to_string())];
     let has_var = |parts: &[Part]| parts.iter().any(|p| matches!(p, Part::Var(_)));
     let raw = String::from_utf8_lossy(&body.bytes).into_owned();
@@ -158,11 +157,11 @@ fn body_words(body: &Body, vars: &mut dyn FnMut(Slot<'_>, &str) -> Vec<Part>) ->
                 words.push(flag("--data-urlencode"));
                 let mut word = text(&format!("{}=", form_encode(&name)));
                 word.extend(parts);
-                words.push(word);
+                words.push(Word::Quoted(word));
             }
             return words;
         }
-        return vec![flag("--data-binary"), text(&raw)];
+        return vec![flag("--data-binary"), Word::Quoted(text(&raw))];
     }
     if (essence == "application/json" || essence.ends_with("+json"))
         && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body.bytes)
@@ -170,7 +169,7 @@ fn body_words(body: &Body, vars: &mut dyn FnMut(Slot<'_>, &str) -> Vec<Part>) ->
         let mut holes: Vec<(Vec<Part>, bool)> = Vec::new();
         let marked = mark_json(&value, None, vars, &mut holes);
         if holes.is_empty() {
-            return vec![flag("--data-binary"), text(&raw)];
+            return vec![flag("--data-binary"), Word::Quoted(text(&raw))];
         }
         // Serialised with markers where variables go, then the markers replaced.
         let serialised = serde_json::to_string(&marked).unwrap_or_default();
@@ -200,14 +199,19 @@ fn body_words(body: &Body, vars: &mut dyn FnMut(Slot<'_>, &str) -> Vec<Part>) ->
             rest = &after[end + MARK.len_utf8() + skip..];
         }
         word.push(Part::Text(rest.to_string()));
-        return vec![flag("--data-binary"), word];
+        return vec![flag("--data-binary"), Word::Quoted(word)];
     }
-    vec![flag("--data-binary"), vars(Slot::Other, &raw)]
+    vec![flag("--data-binary"), Word::Quoted(vars(Slot::Other, &raw))]
 }
 
-/// A word written bare (`curl`, `-H`, a method name): a lone `Part::Var` with an empty name.
-fn flag(word: &str) -> Vec<Part> {
-    vec![Part::Var(String::new()), Part::Text(word.to_string())]
+/// One word of a command line: an option or method written bare, or a value to quote.
+enum Word {
+    Bare(String),
+    Quoted(Vec<Part>),
+}
+
+fn flag(word: &str) -> Word {
+    Word::Bare(word.to_string())
 }
 
 /// Marks where variables go in a JSON body (private-use character, index, same character).
@@ -264,12 +268,11 @@ fn form_encode(s: &str) -> String {
 }
 
 /// One shell word: single-quoted, or double-quoted when it holds a variable to expand.
-fn shell_word(parts: &[Part]) -> String {
-    if let [Part::Var(empty), Part::Text(word)] = parts
-        && empty.is_empty()
-    {
-        return word.clone();
-    }
+fn shell_word(word: &Word) -> String {
+    let parts = match word {
+        Word::Bare(word) => return word.clone(),
+        Word::Quoted(parts) => parts,
+    };
     if !parts.iter().any(|p| matches!(p, Part::Var(_))) {
         let whole: String = parts
             .iter()
