@@ -425,7 +425,7 @@ spec = "api.yaml"
 
 [fixtures]
 client_id = {{ value = "{CLIENT_ID}", secret = true }}
-client_secret = {{ value = "${{REPRO_CLIENT_SECRET}}", secret = true }}
+client_secret = {{ value = "${{env.REPRO_CLIENT_SECRET}}", secret = true }}
 
 [operations.issue_token]
 inputs = {{ client_id = "${{fixtures.client_id}}", client_secret = "${{fixtures.client_secret}}" }}

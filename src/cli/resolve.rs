@@ -380,6 +380,8 @@ pub fn parse_header(
     }
     let mut missing: Option<String> = None;
     let mut lookup = |var: &str| -> Result<serde_json::Value, String> {
+        // `${env.X}` says outright what `${X}` means: the environment variable X.
+        let var = var.strip_prefix("env.").unwrap_or(var);
         if var.contains('.') || var == "status" || var == "unique" {
             return Ok(serde_json::Value::String(format!("${{{var}}}")));
         }
@@ -428,6 +430,7 @@ fn header_secret_sources(
     let raw = text.split_once(':').map_or("", |(_, v)| v.trim());
     let mut out: Vec<Secret> = conform::suite::references(raw)
         .into_iter()
+        .map(|var| var.strip_prefix("env.").map_or(var.clone(), String::from))
         .filter(|var| !var.contains('.') && var != "status" && var != "unique")
         .filter_map(|var| env(&var).map(|v| Secret::env(v, var)))
         .collect();

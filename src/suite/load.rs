@@ -96,11 +96,14 @@ pub fn load_str(
     let mut secrets = std::mem::take(&mut resolver.secrets);
     let mut file = file;
     if let Some(target) = &file.suite.target {
-        let mut lookup = |var: &str| match env(var) {
-            Some(v) => Ok(Value::String(v)),
-            None => {
-                missing.push((var.to_string(), "suite.target".to_string()));
-                Ok(Value::String(String::new()))
+        let mut lookup = |var: &str| {
+            let var = var.strip_prefix("env.").unwrap_or(var);
+            match env(var) {
+                Some(v) => Ok(Value::String(v)),
+                None => {
+                    missing.push((var.to_string(), "suite.target".to_string()));
+                    Ok(Value::String(String::new()))
+                }
             }
         };
         if let Ok(Value::String(expanded)) = super::template::expand(target, &mut lookup) {
@@ -121,6 +124,8 @@ pub fn load_str(
         {
             let mut from_env: Vec<Secret> = Vec::new();
             let mut lookup = |var: &str| {
+                // `${env.X}` says outright what `${X}` means: the environment variable X.
+                let var = var.strip_prefix("env.").unwrap_or(var);
                 if var.contains('.') {
                     return Ok(Value::String(format!("${{{var}}}")));
                 }
@@ -172,6 +177,8 @@ pub fn load_str(
     for (name, value) in file.suite.headers.iter_mut() {
         let mut from_env: Vec<Secret> = Vec::new();
         let mut lookup = |var: &str| {
+            // `${env.X}` says outright what `${X}` means: the environment variable X.
+            let var = var.strip_prefix("env.").unwrap_or(var);
             if var.contains('.') || var == "status" || var == "unique" {
                 return Ok(Value::String(format!("${{{var}}}")));
             }
@@ -283,6 +290,8 @@ impl Fixtures<'_> {
         let mut from_env: Vec<Secret> = Vec::new();
         let resolved = {
             let mut lookup = |var: &str| {
+                // `${env.X}` says outright what `${X}` means: the environment variable X.
+                let var = var.strip_prefix("env.").unwrap_or(var);
                 if let Some(other) = var.strip_prefix("fixtures.") {
                     return match self.resolve(other) {
                         Ok(v) => Ok(v),
