@@ -333,7 +333,7 @@ impl RecipeBook {
             return below;
         };
         let mut class = class.inputs();
-        let back = |k: &str, v: &str| credential(k) && valid.contains(&fixtures(v));
+        let back = |k: &str, v: &str| run_wide(k) && valid.contains(&fixtures(v));
         class.headers.retain(|k, v| !back(k, v));
         class.query.retain(|k, v| !back(k, v));
         class
