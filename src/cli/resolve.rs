@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use conform::execute::{Limit, TlsOptions};
 use conform::recipe::{DEFAULT_EXAMPLES, Safety};
+use conform::redact::Secret;
 use conform::report::console::ConsoleFormat;
 use conform::runner::{DEFAULT_TEST_THREADS, Selection, StatusFilter};
 use conform::spec::Document;
@@ -162,10 +163,14 @@ pub struct RunConfig {
     pub report_dir: PathBuf,
     /// `conform run ...` up to the case id: every flag that changes what is sent.
     pub rerun_prefix: String,
+    /// What to export before the rerun line runs (a `--header` value as a placeholder), as a
+    /// shell comment for after the case id; empty when nothing is needed.
+    pub rerun_note: String,
     /// Headers for every request: `[suite] headers` with `--header` on top.
     pub headers: IndexMap<String, String>,
-    /// The `--header` values: secret, whatever their name.
-    pub header_secrets: Vec<String>,
+    /// The `--header` values: secret, whatever their name; each with the environment variable
+    /// it came from, or the placeholder the rerun and curl lines use for it.
+    pub header_secrets: Vec<Secret>,
     /// `--ca-cert`, `--client-cert`/`--client-key`, `--insecure`: files read and checked.
     pub tls: TlsOptions,
 }
@@ -297,19 +302,18 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
         _ if test.quiet => ConsoleFormat::Terse,
         _ => ConsoleFormat::Pretty,
     };
-    let rerun_prefix = rerun_prefix(args, seed, examples);
+    let (rerun_prefix, rerun_note) = rerun_prefix(args, seed, examples);
     let mut headers: IndexMap<String, String> = header
         .as_ref()
         .map(|h| h.headers.clone())
         .unwrap_or_default();
     let mut header_secrets = Vec::new();
     for text in &args.headers {
-        let (name, value) = parse_header(text, &|var| std::env::var(var).ok())?;
+        let env = |var: &str| std::env::var(var).ok();
+        let (name, value) = parse_header(text, &env)?;
         // A flag wins over the suite, whatever the case of the name.
         headers.retain(|k, _| !k.eq_ignore_ascii_case(&name));
-        if !value.is_empty() {
-            header_secrets.push(value.clone());
-        }
+        header_secrets.extend(header_secret_sources(text, &name, &value, &env));
         headers.insert(name, value);
     }
     let tls = tls_options(args, &target)?;
@@ -335,6 +339,7 @@ pub fn run(args: &RunArgs) -> Result<RunConfig, CliError> {
         format,
         report_dir: args.report_dir.clone(),
         rerun_prefix,
+        rerun_note,
     })
 }
 
@@ -375,6 +380,8 @@ pub fn parse_header(
     }
     let mut missing: Option<String> = None;
     let mut lookup = |var: &str| -> Result<serde_json::Value, String> {
+        // `${env.X}` says outright what `${X}` means: the environment variable X.
+        let var = var.strip_prefix("env.").unwrap_or(var);
         if var.contains('.') || var == "status" || var == "unique" {
             return Ok(serde_json::Value::String(format!("${{{var}}}")));
         }
@@ -400,6 +407,42 @@ pub fn parse_header(
         return Err(usage("the value holds a line break or NUL".into()));
     }
     Ok((name.to_string(), value))
+}
+
+/// The placeholder variable of a `--header` value given literally: `CONFORM_HEADER_X_API_KEY`.
+pub fn header_placeholder(name: &str) -> String {
+    let name: String = name
+        .to_ascii_uppercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("CONFORM_HEADER_{name}")
+}
+
+/// The secrets of one `--header` (`text` as given, `value` expanded): each environment variable
+/// it reads, and the whole value under its placeholder (used where no variable covers it).
+fn header_secret_sources(
+    text: &str,
+    name: &str,
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Secret> {
+    let raw = text.split_once(':').map_or("", |(_, v)| v.trim());
+    let mut out: Vec<Secret> = conform::suite::references(raw)
+        .into_iter()
+        .map(|var| var.strip_prefix("env.").map_or(var.clone(), String::from))
+        .filter(|var| !var.contains('.') && var != "status" && var != "unique")
+        .filter_map(|var| env(&var).map(|v| Secret::env(v, var)))
+        .collect();
+    // A value that still holds a run-time template is no secret yet: what the flow captures is.
+    if !value.is_empty() && !value.contains("${") {
+        out.push(Secret::placeholder(
+            value,
+            header_placeholder(name),
+            format!("the value given to --header {name}"),
+        ));
+    }
+    out
 }
 
 /// The TLS flags: every file read and parsed now (a bad one is a usage error naming it), and
@@ -542,8 +585,13 @@ pub fn random_seed() -> u64 {
     (nanos as u64) ^ ((nanos >> 64) as u64) ^ u64::from(std::process::id()).rotate_left(32)
 }
 
-/// The start of a command that reruns one case: every flag that changes what is sent.
-fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> String {
+/// The start of a command that reruns one case: every flag that changes what is sent. A
+/// `--header` value never appears: one that reads the environment is repeated as written
+/// (`'Authorization: Bearer ${TOKEN}'`, conform reads it again), any other becomes a
+/// placeholder variable (`'X-Api-Key: ${CONFORM_HEADER_X_API_KEY}'`) that the returned note asks
+/// to export.
+fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> (String, String) {
+    let mut needs: Vec<String> = Vec::new();
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let mut cmd = format!("conform run --seed {seed} --examples {examples}");
     if let Some(suite) = &args.suite {
@@ -559,7 +607,31 @@ fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> String {
         cmd.push_str(&format!(" --timeout {}", args.timeout));
     }
     for header in &args.headers {
-        cmd.push_str(&format!(" --header {}", quote(header)));
+        let (name, value) = header.split_once(':').unwrap_or((header, ""));
+        let (name, value) = (name.trim(), value.trim());
+        if value.contains("${") || value.is_empty() {
+            cmd.push_str(&format!(" --header {}", quote(&format!("{name}: {value}"))));
+        } else {
+            let var = header_placeholder(name);
+            cmd.push_str(&format!(
+                " --header {}",
+                quote(&format!("{name}: ${{{var}}}"))
+            ));
+            needs.push(format!("{var}=<the value given to --header {name}>"));
+        }
+    }
+    // Without them the rerun could not reach an HTTPS target at all.
+    for (flag, path) in [
+        ("--ca-cert", &args.ca_cert),
+        ("--client-cert", &args.client_cert),
+        ("--client-key", &args.client_key),
+    ] {
+        if let Some(path) = path {
+            cmd.push_str(&format!(" {flag} {}", quote(&path.display().to_string())));
+        }
+    }
+    if args.insecure {
+        cmd.push_str(" --insecure");
     }
     if args.live {
         cmd.push_str(" --live");
@@ -571,7 +643,12 @@ fn rerun_prefix(args: &RunArgs, seed: u64, examples: u32) -> String {
         cmd.push_str(" --include-ignored");
     }
     // --exact picks one case, whatever shard it was in: no --partition in the rerun command.
-    cmd
+    let note = if needs.is_empty() {
+        String::new()
+    } else {
+        format!("  # before running, export {}", needs.join(", "))
+    };
+    (cmd, note)
 }
 
 #[cfg(test)]
@@ -623,8 +700,20 @@ mod tests {
         assert_eq!(config.examples, 3);
         assert_eq!(config.timeout, Duration::from_millis(2500));
         assert!(!config.live, "loopback is not live by itself");
-        assert!(config.rerun_prefix.contains("--examples 3"));
-        assert!(config.rerun_prefix.contains("--timeout 2.5"));
+        for flag in [
+            "--seed ",
+            "--examples 3",
+            "--timeout 2.5",
+            "--suite 'suites/reference.toml'",
+            "--base-url 'http://127.0.0.1:9/'",
+        ] {
+            assert!(
+                config.rerun_prefix.contains(flag),
+                "{flag}: {}",
+                config.rerun_prefix
+            );
+        }
+        assert!(config.rerun_note.is_empty(), "{}", config.rerun_note);
     }
 
     #[test]
@@ -705,11 +794,27 @@ mod tests {
                 ("authorization", "Bearer from-the-flag")
             ]
         );
-        assert_eq!(config.header_secrets, ["Bearer from-the-flag"]);
+        let values: Vec<&str> = config
+            .header_secrets
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        assert_eq!(values, ["Bearer from-the-flag"]);
+        // The rerun line names a placeholder to export, never the value.
         assert!(
             config
                 .rerun_prefix
-                .contains("--header 'authorization: Bearer from-the-flag'")
+                .contains("--header 'authorization: ${CONFORM_HEADER_AUTHORIZATION}'"),
+            "{}",
+            config.rerun_prefix
+        );
+        assert!(!config.rerun_prefix.contains("from-the-flag"));
+        assert!(
+            config
+                .rerun_note
+                .contains("export CONFORM_HEADER_AUTHORIZATION=<"),
+            "{}",
+            config.rerun_note
         );
     }
 

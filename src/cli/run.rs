@@ -8,7 +8,7 @@ use conform::baseline::Baseline;
 use conform::event::{Fanout, Reporter};
 use conform::execute::{Client, ClientOptions, Gate, Pacer};
 use conform::recipe::plan_document_with;
-use conform::redact::Redactor;
+use conform::redact::{Redactor, Secret};
 use conform::report::console::{Console, ConsoleFormat};
 use conform::report::{ReportFiles, plan::Overview};
 use conform::runner::{self, Flows, RunContext};
@@ -35,6 +35,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         format,
         report_dir,
         rerun_prefix,
+        rerun_note,
         headers,
         header_secrets,
         tls,
@@ -55,10 +56,10 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     // Every secret the run knows, before anything is printed.
     let redactor = Redactor::new();
     for secret in suite.iter().flat_map(|s| s.secrets.iter()) {
-        redactor.add_secret(secret.clone());
+        redactor.add(secret.clone());
     }
     for secret in &header_secrets {
-        redactor.add_secret(secret.clone());
+        redactor.add(secret.clone());
     }
     // Credentials in the base URL (`https://user:pass@host`) are secrets too.
     if let Target::Url(url) = &target
@@ -66,10 +67,14 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     {
         let user = url.username();
         if let Some(password) = url.password() {
-            redactor.add_secret(format!("{user}:{password}"));
-            redactor.add_secret(password.to_string());
+            let what = "the user:password of --base-url";
+            redactor.add(Secret::named(format!("{user}:{password}"), what));
+            redactor.add(Secret::named(password, "the password of --base-url"));
         } else if !user.is_empty() {
-            redactor.add_secret(format!("{user}@"));
+            redactor.add(Secret::named(
+                format!("{user}@"),
+                "the user name of --base-url, with its @",
+            ));
         }
     }
     let say = |human: &mut Box<dyn Write>, line: String| -> Result<(), CliError> {
@@ -181,6 +186,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             info,
             redactor: redactor.clone(),
             rerun_prefix,
+            rerun_note,
             examples,
             flows,
             baseline: baseline.clone(),

@@ -106,7 +106,30 @@ pub fn finish(
             bytes: body.bytes.clone(),
         },
     });
-    if let Some(raw) = &inputs.body {
+    // What the request breaks on purpose, no suite input repairs: not a header, query value or
+    // cookie of the broken parameter's name, not a raw body or Content-Type header when the
+    // body is what is broken.
+    let broken_param = target.as_deref().and_then(|t| {
+        op.parameters
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(t))
+            .map(|p| (p.name.clone(), p.location))
+    });
+    let body_broken = generated.violation.is_some() && broken_param.is_none();
+    let repairs = |name: &str, place: ParamLocation| match &broken_param {
+        Some((broken, location)) => {
+            (*location == place && broken.eq_ignore_ascii_case(name))
+                || (*location == ParamLocation::Cookie
+                    && place == ParamLocation::Header
+                    && name.eq_ignore_ascii_case("cookie"))
+        }
+        None => {
+            body_broken
+                && place == ParamLocation::Header
+                && name.eq_ignore_ascii_case("content-type")
+        }
+    };
+    if let Some(raw) = inputs.body.as_ref().filter(|_| !body_broken) {
         let content_type = inputs
             .content_type
             .clone()
@@ -117,8 +140,17 @@ pub fn finish(
             bytes: raw.clone().into_bytes(),
         });
     }
-    request.query.extend(inputs.query.iter().cloned());
+    request.query.extend(
+        inputs
+            .query
+            .iter()
+            .filter(|(k, _)| !repairs(k, ParamLocation::Query))
+            .cloned(),
+    );
     for (name, value) in &inputs.headers {
+        if repairs(name, ParamLocation::Header) {
+            continue;
+        }
         request
             .headers
             .retain(|(k, _)| !k.eq_ignore_ascii_case(name));

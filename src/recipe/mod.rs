@@ -295,15 +295,98 @@ impl RecipeBook {
             .collect()
     }
 
+    /// The inputs of a generic 401 (no `[cases.X]` inputs of its own): the credentials the
+    /// suite names, those the operation's security schemes need, and every run-wide header
+    /// under a credential name (`--header`, `[suite] headers`) are left out, and no later
+    /// layer brings them back: a `[recipes.unauthenticated]` value under such a name is kept
+    /// only when it differs from every value that authenticates (a deliberate spoil).
+    fn unauthenticated_inputs(
+        &self,
+        op: &Operation,
+        case: &Case,
+        security: &auth::Security,
+    ) -> Inputs {
+        let mut names = self.credential_inputs(op);
+        if let auth::Security::Needs(creds) = security {
+            names.extend(creds.iter().map(|c| c.name.clone()));
+        }
+        let credential = |k: &str| names.iter().any(|n| n.eq_ignore_ascii_case(k));
+        let run_wide = |k: &str| credential(k) || crate::redact::Redactor::is_sensitive(k);
+        let mut below = Inputs {
+            headers: self.headers.clone(),
+            ..Inputs::default()
+        };
+        let suite = self.suite.as_deref();
+        if let Some(settings) = suite.and_then(|s| s.file.operations.get(&op.id())) {
+            below = below.merged(&settings.inputs());
+        }
+        // What authenticates, with `${fixtures.X}` read, to recognise it in a later layer.
+        let fixtures = |text: &str| -> String {
+            let mut lookup = |name: &str| -> Result<serde_json::Value, String> {
+                name.strip_prefix("fixtures.")
+                    .and_then(|f| suite?.fixtures.get(f).cloned())
+                    .ok_or_else(|| format!("${{{name}}}"))
+            };
+            match crate::suite::expand(text, &mut lookup) {
+                Ok(serde_json::Value::String(s)) => s,
+                Ok(other) => other.to_string(),
+                Err(_) => text.to_string(),
+            }
+        };
+        let mut valid: Vec<String> = Vec::new();
+        for (k, v) in below.headers.iter().chain(below.query.iter()) {
+            if run_wide(k) {
+                valid.push(fixtures(v));
+            }
+        }
+        for (k, v) in &below.inputs {
+            if credential(k) {
+                valid.push(fixtures(
+                    &v.as_str().map_or_else(|| v.to_string(), String::from),
+                ));
+            }
+        }
+        if let auth::Security::Needs(creds) = security {
+            valid.extend(
+                creds
+                    .iter()
+                    .filter_map(|c| c.value.as_deref().map(&fixtures)),
+            );
+        }
+        below.headers.retain(|k, _| !run_wide(k));
+        below.query.retain(|k, _| !credential(k));
+        below.inputs.retain(|k, _| !credential(k));
+        for name in &names {
+            if !below.omit.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                below.omit.push(name.clone());
+            }
+        }
+        if let auth::Security::Needs(creds) = security {
+            auth::remove(&mut below, creds);
+        }
+        let Some(class) = self.class_settings(case.recipe) else {
+            return below;
+        };
+        let mut class = class.inputs();
+        let back = |k: &str, v: &str| run_wide(k) && valid.contains(&fixtures(v));
+        class.headers.retain(|k, v| !back(k, v));
+        class.query.retain(|k, v| !back(k, v));
+        class
+            .inputs
+            .retain(|k, v| !back(k, &v.as_str().map_or_else(|| v.to_string(), String::from)));
+        below.merged(&class)
+    }
+
+    /// Did the suite give this case inputs of its own (`[cases.X]`, not its class's)?
+    fn has_own_inputs(&self, case: &Case) -> bool {
+        self.suite
+            .as_ref()
+            .and_then(|s| s.file.cases.get(&case.id))
+            .is_some_and(|c| given(&c.inputs()))
+    }
+
     /// Did the suite give this case (or its class) inputs of its own?
     fn has_case_inputs(&self, case: &Case) -> bool {
-        let given = |i: &Inputs| {
-            !i.inputs.is_empty()
-                || !i.omit.is_empty()
-                || !i.headers.is_empty()
-                || !i.query.is_empty()
-                || i.body.is_some()
-        };
         let Some(suite) = &self.suite else {
             return false;
         };
@@ -331,23 +414,16 @@ impl RecipeBook {
         let op = &self.doc.operations[case.operation];
         let (shape, _) = self.shape(op, case)?;
         let settings = self.suite.as_ref().and_then(|s| s.file.cases.get(&case.id));
-        let mut inputs = self.inputs(op, case);
         let security = auth::security(&self.doc, self.suite.as_deref(), op);
-        if case.recipe == Recipe::Unauthenticated && !self.has_case_inputs(case) {
-            // The generic 401: the credentials the suite names, and those the operation's
-            // security schemes need, are left out of the request.
-            let named = self.credential_inputs(op);
-            // A header for every request (`--header`) must not carry them back in.
-            inputs
-                .headers
-                .retain(|k, _| !named.iter().any(|n| n.eq_ignore_ascii_case(k)));
-            inputs.omit.extend(named);
+        let inputs = if case.recipe == Recipe::Unauthenticated && !self.has_own_inputs(case) {
+            self.unauthenticated_inputs(op, case, &security)
+        } else {
+            let mut inputs = self.inputs(op, case);
             if let auth::Security::Needs(creds) = &security {
-                auth::remove(&mut inputs, creds);
+                auth::add(&mut inputs, creds)?;
             }
-        } else if let auth::Security::Needs(creds) = &security {
-            auth::add(&mut inputs, creds)?;
-        }
+            inputs
+        };
         Ok(CaseRecipe {
             shape,
             inputs,
@@ -408,7 +484,9 @@ impl RecipeBook {
             }
             Recipe::InvalidInput => {
                 let plan = plan()?;
-                if own_inputs || fixed {
+                // Inputs of the class (`[recipes.invalid-input]`) go on every generated invalid
+                // request and never repair it; only a case's own inputs replace the generator.
+                if self.has_own_inputs(case) || fixed {
                     Shape::Minimal
                 } else if plan.invalid(&Default::default()).is_some() {
                     Shape::Generative(Mode::Invalid)
@@ -502,6 +580,15 @@ impl RecipeBook {
         };
         Ok((shape, None))
     }
+}
+
+/// Do these inputs set anything?
+fn given(i: &Inputs) -> bool {
+    !i.inputs.is_empty()
+        || !i.omit.is_empty()
+        || !i.headers.is_empty()
+        || !i.query.is_empty()
+        || i.body.is_some()
 }
 
 /// A method the path does not declare, if any.

@@ -174,10 +174,7 @@ pub fn run_case(cx: &RunContext, case: &Case) -> CaseResult {
             };
         }
         Verdict::Error(message, request) => {
-            result.curl = request.map(|r| {
-                let r = cx.redactor.request(&r);
-                cx.redactor.redact(&r.to_curl(cx.gate.client().base_url()))
-            });
+            result.curl = request.map(|r| cx.curl(&r));
             result.outcome = Outcome::Error { message };
         }
     }
@@ -203,12 +200,10 @@ pub fn blank_result(cx: &RunContext, case: &Case, outcome: Outcome) -> CaseResul
 /// Keeps the deciding exchange, its body cut to an excerpt: a run's memory grows with its
 /// concurrency, not with its number of cases.
 pub fn set_exchange(cx: &RunContext, result: &mut CaseResult, exchange: Exchange) {
-    // Masked by name on the structure first; the text is masked again when rendered.
+    // Secrets as shell variables in the curl line; the exchange masked by name on the
+    // structure first, and again as text when rendered.
+    result.curl = Some(cx.curl(&exchange.request));
     let mut exchange = cx.redactor.exchange(&exchange);
-    result.curl = Some(
-        cx.redactor
-            .redact(&exchange.request.to_curl(cx.gate.client().base_url())),
-    );
     let body = &mut exchange.response.body;
     if body.len() > BODY_EXCERPT {
         result.body_bytes = Some(body.len());

@@ -11,7 +11,7 @@ use super::flows::Flows;
 use crate::baseline::Baseline;
 use crate::check::{Check, CheckContext, Violation};
 use crate::event::RunInfo;
-use crate::execute::{Exchange, Gate};
+use crate::execute::{Exchange, Gate, Request};
 use crate::plan::Plan;
 use crate::recipe::RecipeBook;
 use crate::redact::Redactor;
@@ -28,6 +28,8 @@ pub struct RunContext {
     pub redactor: Redactor,
     /// The command line that reruns a case, before its id: `conform run --seed 7 --spec x`.
     pub rerun_prefix: String,
+    /// A shell comment after the case id naming what to export first (empty: nothing).
+    pub rerun_note: String,
     pub examples: u32,
     pub flows: Flows,
     /// Known failures (`--baseline`): reported, not failing the run.
@@ -41,10 +43,16 @@ pub struct RunContext {
 impl RunContext {
     pub fn rerun_command(&self, case_id: &str) -> String {
         format!(
-            "{} --exact '{}'",
+            "{} --exact '{}'{}",
             self.rerun_prefix,
-            case_id.replace('\'', "'\\''")
+            case_id.replace('\'', "'\\''"),
+            self.rerun_note
         )
+    }
+
+    /// The `curl` line of a request: secrets as shell variables (see `Redactor::curl`).
+    pub fn curl(&self, request: &Request) -> String {
+        self.redactor.curl(request, self.gate.client().base_url())
     }
 
     /// A proptest runner whose random stream depends only on the run seed and `key`: the same

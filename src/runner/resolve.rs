@@ -315,7 +315,18 @@ impl RunContext {
                 return Err(failed(flow, operation, vec![violation], exchange));
             };
             if let Value::String(s) = &value {
-                self.redactor.add_secret(s.clone());
+                // Named after the flow, not numbered: captures happen in whatever order cases
+                // run, and the same seed must print the same lines.
+                let name: String = format!("CONFORM_FLOW_{flow}_{var}")
+                    .to_ascii_uppercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                self.redactor.add(crate::redact::Secret::placeholder(
+                    s.clone(),
+                    name,
+                    format!("what flow `{flow}` captured as `{var}`"),
+                ));
             }
             captures.insert(var.clone(), value);
         }

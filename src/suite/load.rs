@@ -10,6 +10,7 @@ pub use super::error::SuiteError;
 use super::error::line_col;
 use super::model::{Fixture, SuiteFile};
 use super::template::{expand_toml, references};
+use crate::redact::Secret;
 use crate::spec::Document;
 
 /// The names `[recipes.NAME]` may use: the recipe classes of the plan.
@@ -32,8 +33,9 @@ pub struct Suite {
     pub file: SuiteFile,
     /// Fixture name → value, environment variables substituted.
     pub fixtures: IndexMap<String, Value>,
-    /// Values of the fixtures marked secret.
-    pub secrets: Vec<String>,
+    /// Values of the fixtures marked secret, of `[auth]` credentials and of environment
+    /// variables in `[suite] headers`, each with where it came from (for `curl` lines).
+    pub secrets: Vec<Secret>,
     /// The file as read, to point errors found later at their line.
     pub text: String,
 }
@@ -95,11 +97,14 @@ pub fn load_str(
     let mut secrets = std::mem::take(&mut resolver.secrets);
     let mut file = file;
     if let Some(target) = &file.suite.target {
-        let mut lookup = |var: &str| match env(var) {
-            Some(v) => Ok(Value::String(v)),
-            None => {
-                missing.push((var.to_string(), "suite.target".to_string()));
-                Ok(Value::String(String::new()))
+        let mut lookup = |var: &str| {
+            let var = var.strip_prefix("env.").unwrap_or(var);
+            match env(var) {
+                Some(v) => Ok(Value::String(v)),
+                None => {
+                    missing.push((var.to_string(), "suite.target".to_string()));
+                    Ok(Value::String(String::new()))
+                }
             }
         };
         if let Ok(Value::String(expanded)) = super::template::expand(target, &mut lookup) {
@@ -118,12 +123,18 @@ pub fn load_str(
         .into_iter()
         .flatten()
         {
+            let mut from_env: Vec<Secret> = Vec::new();
             let mut lookup = |var: &str| {
+                // `${env.X}` says outright what `${X}` means: the environment variable X.
+                let var = var.strip_prefix("env.").unwrap_or(var);
                 if var.contains('.') {
                     return Ok(Value::String(format!("${{{var}}}")));
                 }
                 match env(var) {
-                    Some(v) => Ok(Value::String(v)),
+                    Some(v) => {
+                        from_env.push(Secret::env(v.clone(), var));
+                        Ok(Value::String(v))
+                    }
                     None => {
                         missing.push((var.to_string(), format!("auth.{scheme}")));
                         Ok(Value::String(String::new()))
@@ -133,14 +144,18 @@ pub fn load_str(
             if let Ok(Value::String(expanded)) = super::template::expand(value, &mut lookup) {
                 *value = expanded;
             }
+            secrets.extend(from_env);
             if !value.contains("${") && !value.is_empty() {
-                secrets.push(value.clone());
+                secrets.push(Secret::named(
+                    value.clone(),
+                    format!("the credential of auth.{scheme}"),
+                ));
             }
         }
         if let (Some(user), Some(password)) = (&auth.username, &auth.password) {
             // A user name is not secret; the encoded pair is (as the Authorization header
             // carries it).
-            secrets.retain(|s| s != user);
+            secrets.retain(|s| s.value != *user);
             let mut from_fixtures = |name: &str| {
                 name.strip_prefix("fixtures.")
                     .and_then(|f| fixtures.get(f))
@@ -151,23 +166,26 @@ pub fn load_str(
             let password = super::template::expand(password, &mut from_fixtures);
             if let (Ok(Value::String(user)), Ok(Value::String(password))) = (user, password) {
                 use base64::Engine;
-                secrets.push(
+                secrets.push(Secret::named(
                     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
-                );
+                    format!("the base64 of user:password of auth.{scheme}"),
+                ));
             }
         }
     }
     // `[suite] headers`: `${ENV}` read now (a missing one stops the run); a value taken from
     // the environment is a credential as far as conform can tell, so it is secret.
     for (name, value) in file.suite.headers.iter_mut() {
-        let mut from_env = false;
+        let mut from_env: Vec<Secret> = Vec::new();
         let mut lookup = |var: &str| {
+            // `${env.X}` says outright what `${X}` means: the environment variable X.
+            let var = var.strip_prefix("env.").unwrap_or(var);
             if var.contains('.') || var == "status" || var == "unique" {
                 return Ok(Value::String(format!("${{{var}}}")));
             }
             match env(var) {
                 Some(v) => {
-                    from_env = true;
+                    from_env.push(Secret::env(v.clone(), var));
                     Ok(Value::String(v))
                 }
                 None => {
@@ -179,8 +197,12 @@ pub fn load_str(
         if let Ok(Value::String(expanded)) = super::template::expand(value, &mut lookup) {
             *value = expanded;
         }
-        if from_env && !value.is_empty() {
-            secrets.push(value.clone());
+        if !from_env.is_empty() && !value.is_empty() {
+            secrets.extend(from_env);
+            secrets.push(Secret::named(
+                value.clone(),
+                format!("the value of suite.headers.{name}"),
+            ));
         }
     }
     if !missing.is_empty() {
@@ -227,7 +249,7 @@ struct Fixtures<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     stack: Vec<String>,
     done: IndexMap<String, Value>,
-    secrets: Vec<String>,
+    secrets: Vec<Secret>,
     missing: &'a mut Vec<(String, String)>,
 }
 
@@ -266,8 +288,11 @@ impl Fixtures<'_> {
         };
         self.stack.push(name.to_string());
         let mut inner: Option<SuiteError> = None;
+        let mut from_env: Vec<Secret> = Vec::new();
         let resolved = {
             let mut lookup = |var: &str| {
+                // `${env.X}` says outright what `${X}` means: the environment variable X.
+                let var = var.strip_prefix("env.").unwrap_or(var);
                 if let Some(other) = var.strip_prefix("fixtures.") {
                     return match self.resolve(other) {
                         Ok(v) => Ok(v),
@@ -279,7 +304,10 @@ impl Fixtures<'_> {
                     };
                 }
                 match (self.env)(var) {
-                    Some(v) => Ok(Value::String(v)),
+                    Some(v) => {
+                        from_env.push(Secret::env(v.clone(), var));
+                        Ok(Value::String(v))
+                    }
                     None => {
                         self.missing.push((var.to_string(), name.to_string()));
                         Ok(Value::String(String::new()))
@@ -299,10 +327,16 @@ impl Fixtures<'_> {
             message,
         })?;
         if secret {
-            self.secrets.push(match &resolved {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
+            // The variables it was read from, then the whole value (a variable stands for the
+            // most it can, so the whole is a placeholder only when it is more than a variable).
+            self.secrets.extend(from_env);
+            self.secrets.push(Secret::named(
+                match &resolved {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+                format!("the value of fixtures.{name}"),
+            ));
         }
         self.done.insert(name.to_string(), resolved.clone());
         Ok(resolved)
@@ -471,7 +505,7 @@ impl Suite {
                 }
             }
         }
-        Ok(())
+        super::validate::check_input_keys(&self.path, &self.text, &self.file, doc)
     }
 }
 

@@ -10,7 +10,9 @@ use serde::Deserialize;
 pub struct SuiteFile {
     #[serde(default)]
     pub suite: SuiteHeader,
-    /// Named values: literals or `${ENV_VAR}` references; the secret ones are masked everywhere.
+    /// Named values: literals or `${ENV_VAR}` (also `${env.ENV_VAR}`) references; the secret
+    /// ones are masked everywhere, and a `curl` line shows them as `"$ENV_VAR"` (or a numbered
+    /// `$CONFORM_SECRET_N` placeholder for a literal).
     #[serde(default)]
     pub fixtures: IndexMap<String, Fixture>,
     /// Settings shared by every case of an operation, by operationId.
