@@ -37,13 +37,29 @@ fn tenant_env(server: &common::Server) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// (passed, failed) per the JSON report, with the ids of the cases that ran.
+/// (passed, failed) cases per the JSON report, with the ids of the cases that ran; the
+/// protocol checks must not fail either, and are printed.
 fn outcome(run: &common::Run) -> (usize, usize, Vec<String>) {
     let report = run.json();
-    let cases = report["cases"].as_array().expect("cases");
+    let results = report["cases"].as_array().expect("cases");
     let of = |c: &Value| c["outcome"].as_str().unwrap_or_default().to_string();
+    let protocol: Vec<String> = results
+        .iter()
+        .filter(|c| c["kind"] == "protocol")
+        .map(|c| format!("{} {}", c["id"].as_str().unwrap_or_default(), of(c)))
+        .collect();
+    println!("protocol checks: {protocol:?}");
+    assert!(
+        protocol.iter().all(|p| !p.ends_with(" failed")),
+        "{protocol:?}"
+    );
+    // The tenant suite's protocol checks hold; revocation waits for `--allow revokes-token`.
+    let passed = protocol.iter().filter(|p| p.ends_with(" passed")).count();
+    assert!(passed >= 6 && protocol.len() == 7, "{protocol:?}");
+    let cases: Vec<&Value> = results.iter().filter(|c| c["kind"] == "case").collect();
     let ran: Vec<String> = cases
         .iter()
+        .copied()
         .filter(|c| of(c) == "passed" || of(c) == "failed")
         .map(|c| c["id"].as_str().unwrap_or_default().to_string())
         .collect();
