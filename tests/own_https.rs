@@ -215,7 +215,12 @@ struct Fixture {
 
 /// The shop over HTTPS on 127.0.0.1, with widget `w-1` (the document's example id) in stock.
 fn start() -> Fixture {
-    let (acceptor, cert) = tls::self_signed("own-https-cert");
+    start_named("own-https-cert")
+}
+
+/// The fixture with a certificate of its own (tests run at once: one file each).
+fn start_named(cert_name: &str) -> Fixture {
+    let (acceptor, cert) = tls::self_signed(cert_name);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -406,4 +411,66 @@ fn no_suite_over_https_reaches_most_pairs_with_examples_first_every_media_type_a
     // Credentials given with --header are secrets: never printed or written.
     let all = run.all_output();
     assert!(!all.contains(TOKEN) && !all.contains(KEY));
+}
+
+#[test]
+fn conform_init_for_the_fixture_writes_a_suite_that_runs_unchanged() {
+    let fixture = start_named("own-https-init-cert");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("own-https-init");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let suite = dir.join("mine.toml");
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "init",
+            "--spec",
+            SPEC,
+            "--base-url",
+            &fixture.base_url,
+            "-o",
+        ])
+        .arg(&suite)
+        .output()
+        .expect("conform init");
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let text = std::fs::read_to_string(&suite).expect("the suite was written");
+    // What it asks to export, with the values a user of this server would give.
+    let exports: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim_start_matches('#').trim().strip_prefix("export "))
+        .filter_map(|l| l.split('=').next().map(str::to_string))
+        .collect();
+    assert_eq!(
+        exports,
+        ["WIDGET_SHOP_TOKEN", "WIDGET_SHOP_KEY", "WIDGET_SHOP_ID"],
+        "{text}"
+    );
+    let run = common::conform_env(
+        "own-https-init-run",
+        &[
+            "run",
+            "--suite",
+            suite.to_str().unwrap(),
+            "--ca-cert",
+            &fixture.cert,
+        ],
+        &[
+            ("NO_COLOR", "1"),
+            ("WIDGET_SHOP_TOKEN", TOKEN),
+            ("WIDGET_SHOP_KEY", KEY),
+            ("WIDGET_SHOP_ID", "w-1"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 13);
+    let passed = cases.iter().filter(|c| c["outcome"] == "passed").count();
+    assert!(passed * 10 >= cases.len() * 8, "{}", run.stdout);
+    assert!(!run.all_output().contains(TOKEN) && !run.all_output().contains(KEY));
 }
