@@ -276,7 +276,7 @@ mod tests {
         found
             .expect("judged")
             .into_iter()
-            .map(|v| v.message)
+            .map(|v| v.to_string())
             .collect::<Vec<_>>()
             .join("\n")
     }

@@ -178,7 +178,7 @@ mod tests {
             session.asked
         );
         assert!(session.asked[2].contains("code=c1"), "{:?}", session.asked);
-        found.into_iter().map(|v| v.message).collect()
+        found.into_iter().map(|v| v.to_string()).collect()
     }
 
     fn good() -> Value {

@@ -196,7 +196,7 @@ mod tests {
         found
             .expect("judged")
             .iter()
-            .map(|v| v.message.clone())
+            .map(|v| v.to_string())
             .collect::<Vec<_>>()
             .join("\n")
     }

@@ -131,7 +131,7 @@ mod tests {
             b"s",
         );
         let found = found(&answer(&claims, &access)).expect("judged");
-        let all: Vec<&str> = found.iter().map(|v| v.message.as_str()).collect();
+        let all: Vec<String> = found.iter().map(|v| v.to_string()).collect();
         assert_eq!(found.len(), 3, "{all:?}");
         assert!(
             all[0].contains("access_token's `iat` is the string \"1700000000\""),
