@@ -295,6 +295,43 @@ fn json_format_prints_only_json_on_stdout() {
         "the banner goes to stderr: {}",
         run.stderr
     );
+    // What a CI script does with it: `conform run --format json | python3 -m json.tool
+    // --json-lines` (Python's own reader, not ours).
+    let mut python = std::process::Command::new("python3")
+        .args(["-m", "json.tool", "--json-lines"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (the CI image has it)");
+    use std::io::Write as _;
+    python
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(run.stdout.as_bytes())
+        .expect("pipe");
+    let out = python.wait_with_output().expect("python3 ran");
+    assert!(
+        out.status.success(),
+        "json.tool refused the stream: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_base_url_without_a_scheme_is_a_usage_error_in_one_line() {
+    for url in ["localhost:8789", "127.0.0.1:8787", "ftp://127.0.0.1:21"] {
+        let (code, stdout, stderr) = plain(&["run", "--base-url", url]);
+        assert_eq!(code, 2, "{url}: {stderr}");
+        assert!(stdout.is_empty(), "{url}: nothing ran: {stdout}");
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{url}: {stderr}");
+        assert!(
+            lines[0].contains(url) && lines[0].contains("the scheme must be http or https"),
+            "{url}: {stderr}"
+        );
+    }
 }
 
 #[test]

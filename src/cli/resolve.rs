@@ -350,7 +350,13 @@ pub fn parse_base_url(text: &str) -> Result<String, CliError> {
             "--base-url {text:?}: {why} (e.g. https://tenant.eu.auth0.com or http://127.0.0.1:8787)"
         ))
     };
-    let url = url::Url::parse(text).map_err(|e| usage(&e.to_string()))?;
+    let url = url::Url::parse(text).map_err(|e| match e {
+        // `127.0.0.1:8787` has no scheme at all (`localhost:8789` parses as scheme `localhost`).
+        url::ParseError::RelativeUrlWithoutBase => {
+            usage("it has no scheme; the scheme must be http or https")
+        }
+        other => usage(&other.to_string()),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(usage("the scheme must be http or https"));
     }
