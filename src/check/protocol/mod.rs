@@ -19,6 +19,7 @@ mod redirect_uri_registered;
 mod refresh_rotation;
 mod revocation;
 mod state_echo;
+mod steps;
 mod token_response;
 mod userinfo_sub;
 
@@ -362,11 +363,7 @@ pub fn authorization_code(
         reason: format!(
             "/authorize gave no code (answered {}{})",
             answer.response.status,
-            answer
-                .response
-                .header("location")
-                .map(|l| format!(", Location {l}"))
-                .unwrap_or_default()
+            steps::location_text(&answer)
         ),
     })
 }
