@@ -158,7 +158,10 @@ mod tests {
             "{found:?}"
         );
         assert_eq!(found[0].check.as_str(), "code_binding");
-        assert!(found[0].message.contains("RFC 6749 §4.1.3"), "{found:?}");
+        assert!(
+            found[0].to_string().contains("(RFC 6749 §4.1.3)"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -259,7 +259,7 @@ mod tests {
         let found = run(&device_setup(), &mut session).expect("judged");
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("not `slow_down`"), "{found:?}");
-        assert!(found[0].message.contains("RFC 8628"), "{found:?}");
+        assert!(found[0].to_string().contains("RFC 8628"), "{found:?}");
         assert_eq!(found[0].check.as_str(), "device_flow");
     }
 

@@ -276,7 +276,8 @@ mod tests {
         found
             .expect("judged")
             .into_iter()
-            .map(|v| v.message)
+            // As printed: the message and the source it cites.
+            .map(|v| v.to_string())
             .collect::<Vec<_>>()
             .join("\n")
     }

@@ -178,7 +178,8 @@ mod tests {
             session.asked
         );
         assert!(session.asked[2].contains("code=c1"), "{:?}", session.asked);
-        found.into_iter().map(|v| v.message).collect()
+        // As printed: the message and the source it cites.
+        found.into_iter().map(|v| v.to_string()).collect()
     }
 
     fn good() -> Value {

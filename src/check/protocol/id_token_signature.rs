@@ -196,7 +196,8 @@ mod tests {
         found
             .expect("judged")
             .iter()
-            .map(|v| v.message.clone())
+            // As printed: the message and the source it cites.
+            .map(|v| v.to_string())
             .collect::<Vec<_>>()
             .join("\n")
     }

@@ -146,7 +146,7 @@ mod tests {
             found[0].message.contains("wrong code_verifier"),
             "{found:?}"
         );
-        assert!(found[0].message.contains("RFC 7636"), "{found:?}");
+        assert!(found[0].to_string().contains("RFC 7636"), "{found:?}");
         assert_eq!(found[0].check.as_str(), "pkce");
     }
 

@@ -152,7 +152,10 @@ mod tests {
             "{found:?}"
         );
         assert!(found[1].message.contains("reuse detection"), "{found:?}");
-        assert!(found[0].message.contains("RFC 9700 §4.14.2"), "{found:?}");
+        assert!(
+            found[0].to_string().contains("RFC 9700 §4.14.2"),
+            "{found:?}"
+        );
         assert_eq!(found[0].check.as_str(), "refresh_rotation");
     }
 

@@ -246,7 +246,7 @@ mod tests {
         let found = run(&setup(), &mut session).expect("judged");
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("still works"), "{found:?}");
-        assert!(found[0].message.contains("RFC 7009"), "{found:?}");
+        assert!(found[0].to_string().contains("RFC 7009"), "{found:?}");
         assert_eq!(found[0].check.as_str(), "revocation");
     }
 

@@ -125,7 +125,8 @@ mod tests {
         assert!(found.iter().all(|v| v.check.as_str() == "userinfo_sub"));
         found
             .into_iter()
-            .map(|v| v.message)
+            // As printed: the message and the source it cites.
+            .map(|v| v.to_string())
             .collect::<Vec<_>>()
             .join("\n")
     }
