@@ -456,6 +456,17 @@ pub(crate) mod fake {
         }
     }
 
+    /// The violations a check found, one a line as printed (the message and the source it
+    /// cites); a check that stopped panics.
+    pub fn printed(found: Finding) -> String {
+        found
+            .expect("judged")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn setup() -> Setup {
         let mut setup = Setup::default();
         for (k, v) in [
