@@ -3,6 +3,8 @@
 //! security, not Auth0) that records every request head it sees.
 
 mod common;
+#[path = "common/tls.rs"]
+mod tls;
 
 use std::sync::{Arc, Mutex};
 
@@ -433,29 +435,9 @@ fn method_status_operation_and_tag_filters_combine_with_libtest_filters() {
     assert!(run.stderr.contains("itemz"), "{}", run.stderr);
 }
 
-/// A self-signed certificate for 127.0.0.1, made now: (acceptor, path of its PEM certificate).
-fn self_signed(name: &str) -> (tokio_rustls::TlsAcceptor, std::path::PathBuf) {
-    use tokio_rustls::rustls;
-    conform::execute::install_crypto_provider();
-    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
-        .expect("certificate");
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let cert_path = dir.join("server.pem");
-    std::fs::write(&cert_path, key.cert.pem()).expect("write certificate");
-    let config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![key.cert.der().clone()],
-            rustls::pki_types::PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()).into(),
-        )
-        .expect("server config");
-    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), cert_path)
-}
-
 #[test]
 fn a_self_signed_server_needs_ca_cert_and_tls_failures_are_one_line_harness_errors() {
-    let (acceptor, cert) = self_signed("own-api-tls");
+    let (acceptor, cert) = tls::self_signed("own-api-tls");
     let fixture = start_with(Some(acceptor));
     let cert = cert.display().to_string();
     let run_with = |name: &str, extra: &[&str]| {
@@ -528,7 +510,7 @@ fn insecure_needs_loopback_or_live_and_bad_tls_files_are_usage_errors_naming_the
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("WARNING: --insecure"), "{}", run.stderr);
     // Not PEM, missing, a certificate without its key.
-    let (_, cert) = self_signed("own-api-bad-files");
+    let (_, cert) = tls::self_signed("own-api-bad-files");
     let cert = cert.display().to_string();
     for (flags, named) in [
         (vec!["--ca-cert", spec], spec),

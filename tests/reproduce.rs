@@ -4,6 +4,9 @@
 //! authenticated request: a bearer token from `--header`, or a client secret in a form body
 //! from a suite fixture.
 
+mod common;
+
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -138,17 +141,20 @@ fn workdir(name: &str) -> PathBuf {
 /// Runs conform in `dir` with `env`; stdout and stderr together.
 fn conform(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORM_SPEC")
-        .env_remove("CONFORM_BASE_URL")
-        .env_remove("CONFORM_SEED");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let out = command.output().expect("run conform");
+    command.current_dir(dir).args(args);
+    output(command, env.iter().copied())
+}
+
+/// Runs `command` with `env` exported, no colour and none of the caller's `CONFORM_*`
+/// variables: its exit code, and stdout and stderr together.
+fn output<K, V>(mut command: Command, env: impl IntoIterator<Item = (K, V)>) -> (i32, String)
+where
+    K: AsRef<OsStr>,
+    V: AsRef<OsStr>,
+{
+    common::without_conform_env(&mut command).env("NO_COLOR", "1");
+    command.envs(env);
+    let out = command.output().expect("run");
     (
         out.status.code().unwrap_or(-1),
         format!(
@@ -197,23 +203,8 @@ fn bash(dir: &Path, line: &str, env: &[(String, String)]) -> (i32, String) {
     command
         .current_dir(dir)
         .args(["-c", line])
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORM_SPEC")
-        .env_remove("CONFORM_BASE_URL")
-        .env_remove("CONFORM_SEED");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let out = command.output().expect("bash");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+        .env("PATH", path);
+    output(command, env.iter().map(|(k, v)| (k, v)))
 }
 
 fn assert_no_secret(what: &str, line: &str) {

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use conform::plan::{Plan, Recipe};
-use conform::recipe::{Safety, plan_document};
+use conform::recipe::{Safety, plan_document, required_in};
 use conform::spec::{Document, Method, Operation, ParamLocation, SchemeKind};
 
 use super::args::InitArgs;
@@ -791,38 +791,15 @@ fn server_url(doc: &Document) -> Option<String> {
 }
 
 /// Top-level required property names of a schema in the document (through `$ref` and
-/// `allOf`), for the comment on a body.
+/// `allOf`), each once, for the comment on a body.
 fn required_properties(raw: &Value, pointer: &str) -> Vec<String> {
-    fn walk(raw: &Value, schema: &Value, depth: usize, out: &mut Vec<String>) {
-        if depth > 16 {
-            return;
-        }
-        if let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| raw.pointer(p))
-        {
-            walk(raw, target, depth + 1, out);
-        }
-        if let Some(Value::Array(required)) = schema.get("required") {
-            for name in required.iter().filter_map(Value::as_str) {
-                if !out.iter().any(|n| n == name) {
-                    out.push(name.to_string());
-                }
-            }
-        }
-        if let Some(Value::Array(all)) = schema.get("allOf") {
-            for part in all {
-                walk(raw, part, depth + 1, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if let Some(schema) = raw.pointer(pointer) {
-        walk(raw, schema, 0, &mut out);
-    }
-    out
+    let mut names = raw
+        .pointer(pointer)
+        .map(|schema| required_in(raw, schema))
+        .unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    names.retain(|name| seen.insert(name.clone()));
+    names
 }
 
 /// The variable prefix from the document's title: its first two words, upper case
@@ -952,6 +929,19 @@ mod tests {
         assert_eq!(toml_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
         assert_eq!(one_line("two\nlines\r\n  here"), "two lines here");
         assert!(looks_secret("X-Api-Key") && !looks_secret("petId"));
+    }
+
+    #[test]
+    fn required_properties_are_named_once_through_refs() {
+        let raw = serde_json::json!({"components": {"schemas": {
+            "Base": {"required": ["a"]},
+            "Body": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"required": ["a", "b"]}]}
+        }}});
+        assert_eq!(
+            required_properties(&raw, "/components/schemas/Body"),
+            ["a", "b"]
+        );
+        assert!(required_properties(&raw, "/components/schemas/None").is_empty());
     }
 
     #[test]

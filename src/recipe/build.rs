@@ -202,8 +202,14 @@ pub fn with_method(mut request: Request, method: Method) -> Request {
 /// Top-level `required` property names of a converted body schema (through local `$ref`s and
 /// `allOf`).
 pub fn required_properties(schema: &Value) -> Vec<String> {
+    required_in(schema, schema)
+}
+
+/// Top-level `required` property names of `schema`, following `$ref`s (`#/...`, resolved
+/// against `root`) and `allOf`, in the order met; a name required twice is listed twice.
+pub fn required_in(root: &Value, schema: &Value) -> Vec<String> {
     let mut names = Vec::new();
-    collect_required(schema, schema, 0, &mut names);
+    collect_required(root, schema, 0, &mut names);
     names
 }
 
@@ -231,7 +237,23 @@ fn collect_required(root: &Value, schema: &Value, depth: usize, names: &mut Vec<
 
 #[cfg(test)]
 mod tests {
-    use super::violation_target;
+    use super::{required_in, required_properties, violation_target};
+    use serde_json::json;
+
+    #[test]
+    fn required_names_follow_refs_and_all_of() {
+        let root = json!({
+            "allOf": [{"$ref": "#/$defs/base"}, {"required": ["b", "a"]}],
+            "required": ["c"],
+            "$defs": {"base": {"required": ["a"]}}
+        });
+        assert_eq!(required_properties(&root), ["c", "a", "b", "a"]);
+        let doc = json!({"components": {"schemas": {"S": {"required": ["x"]}}}});
+        let body = json!({"$ref": "#/components/schemas/S", "required": ["y"]});
+        assert_eq!(required_in(&doc, &body), ["x", "y"]);
+        // The root decides what a `$ref` reaches: the body alone does not hold `S`.
+        assert_eq!(required_in(&body, &body), ["y"]);
+    }
 
     #[test]
     fn violation_targets() {

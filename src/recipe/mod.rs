@@ -9,8 +9,8 @@ mod build;
 mod links;
 
 pub use build::{
-    Keep, PATH_FILLER, ResolvedInputs, filled_path, finish, required_properties, violation_target,
-    with_method,
+    Keep, PATH_FILLER, ResolvedInputs, filled_path, finish, required_in, required_properties,
+    violation_target, with_method,
 };
 
 use std::net::IpAddr;

@@ -138,6 +138,15 @@ pub fn request_log(base_url: &str) -> Vec<(String, String, u16, f64)> {
         .collect()
 }
 
+/// `command` without the caller's `CONFORM_*` variables, which would stand in for flags the
+/// test does not pass.
+pub fn without_conform_env(command: &mut Command) -> &mut Command {
+    command
+        .env_remove("CONFORM_SPEC")
+        .env_remove("CONFORM_BASE_URL")
+        .env_remove("CONFORM_SEED")
+}
+
 /// Runs the conform binary with extra environment variables.
 pub fn conform_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let report_dir = report_dir(name);
@@ -146,10 +155,8 @@ pub fn conform_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .arg("--report-dir")
-        .arg(&report_dir)
-        .env_remove("CONFORM_SPEC")
-        .env_remove("CONFORM_BASE_URL")
-        .env_remove("CONFORM_SEED");
+        .arg(&report_dir);
+    without_conform_env(&mut command);
     for (k, v) in env {
         command.env(k, v);
     }

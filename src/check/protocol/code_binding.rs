@@ -2,14 +2,10 @@
 //! issued for; another client, a different `redirect_uri` or none at all cannot exchange it
 //! (RFC 6749 §4.1.3, §5.2 `invalid_grant`).
 
-use serde_json::Value;
-
+use super::steps::{error_code, refused_with};
 use super::{
-    Endpoint, Finding, ProtocolId, Session, Setup, Stop, authorization_code, body_text,
-    code_exchange, json_object,
+    Endpoint, Finding, ProtocolId, Session, Setup, Stop, authorization_code, code_exchange,
 };
-use crate::check::Violation;
-use crate::execute::Exchange;
 
 const ID: ProtocolId = ProtocolId::CodeBinding;
 
@@ -27,7 +23,8 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
     let answer = session.call(Endpoint::Token, &params, &[])?;
     // §4.1.3: "if included [in the authorization request] ensure that their values are
     // identical"; §5.2 names `invalid_grant` for a code that "does not match the redirection URI".
-    violations.extend(refused(
+    violations.extend(refused_with(
+        ID,
         &answer,
         "a code was exchanged with another redirect_uri than the one it was issued for",
         &["invalid_grant"],
@@ -39,7 +36,8 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
     let answer = session.call(Endpoint::Token, &params, &[])?;
     // §4.1.3: redirect_uri is REQUIRED when the authorization request included it; a missing
     // required parameter is `invalid_request` (§5.2), a mismatch `invalid_grant`: both refuse.
-    violations.extend(refused(
+    violations.extend(refused_with(
+        ID,
         &answer,
         "a code issued for a redirect_uri was exchanged without one",
         &["invalid_grant", "invalid_request"],
@@ -75,7 +73,8 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
     }
     // §5.2: `invalid_grant` is the answer for a code "issued to another client";
     // `unauthorized_client` (the other client may not use this grant at all) refuses too.
-    violations.extend(refused(
+    violations.extend(refused_with(
+        ID,
         &answer,
         &format!(
             "a code issued to `{}` was exchanged by `{other_client}`",
@@ -90,40 +89,6 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
 fn set<'a>(params: &mut Vec<(&'a str, &'a str)>, name: &'a str, value: &'a str) {
     params.retain(|(k, _)| *k != name);
     params.push((name, value));
-}
-
-fn error_code(exchange: &Exchange) -> Option<String> {
-    match json_object(exchange)?.get("error")? {
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    }
-}
-
-/// The attempt must be refused with one of `codes`: a success is the property broken, a
-/// client error with another code a wrong refusal. A 5xx proves nothing either way.
-fn refused(exchange: &Exchange, accepted_what: &str, codes: &[&str]) -> Option<Violation> {
-    let status = exchange.response.status;
-    if (200..300).contains(&status) {
-        return Some(
-            ID.violation(format!("{accepted_what} (answered {status})"))
-                .observed(body_text(exchange)),
-        );
-    }
-    if !(400..500).contains(&status) {
-        return None;
-    }
-    let error = error_code(exchange);
-    if error.as_deref().is_some_and(|e| codes.contains(&e)) {
-        return None;
-    }
-    Some(
-        ID.violation(format!(
-            "refused with {status} {}, not `{}`: {accepted_what} must fail that way",
-            error.map_or("and no error".to_string(), |e| format!("`{e}`")),
-            codes.join("` or `")
-        ))
-        .observed(body_text(exchange)),
-    )
 }
 
 #[cfg(test)]
@@ -194,7 +159,7 @@ mod tests {
         );
         assert_eq!(found[0].check.as_str(), "code_binding");
         assert!(
-            found[0].to_string().contains("RFC 6749 §4.1.3"),
+            found[0].to_string().contains("(RFC 6749 §4.1.3)"),
             "{found:?}"
         );
     }

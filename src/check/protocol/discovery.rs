@@ -248,7 +248,7 @@ fn challenge_accepted(
 
 #[cfg(test)]
 mod tests {
-    use super::super::fake::{Answer, Scripted, setup};
+    use super::super::fake::{Answer, Scripted, printed, setup};
     use super::*;
 
     const DOC: &str = r#"{
@@ -270,15 +270,6 @@ mod tests {
         let mut session = Scripted::new(answers);
         let found = run(&setup(), &mut session);
         (found, session.asked)
-    }
-
-    fn messages(found: Finding) -> String {
-        found
-            .expect("judged")
-            .into_iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
     }
 
     #[test]
@@ -335,7 +326,7 @@ mod tests {
             (302, CODE, ""),
             (400, &[], "invalid code_challenge_method"),
         ]);
-        let all = messages(found);
+        let all = printed(found);
         for needle in [
             "`userinfo_endpoint` (http://t/userinfo) answers 404",
             "JWKS key 0 has no `kty`",
@@ -355,7 +346,7 @@ mod tests {
             &[],
             r#"{"issuer":"http://t/","jwks_uri":7,"response_types_supported":["token"]}"#,
         )]);
-        let all = messages(found);
+        let all = printed(found);
         for needle in [
             "`authorization_endpoint` is missing",
             "`subject_types_supported` is missing",

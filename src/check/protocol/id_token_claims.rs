@@ -178,6 +178,7 @@ mod tests {
             session.asked
         );
         assert!(session.asked[2].contains("code=c1"), "{:?}", session.asked);
+        // As printed: the message and the source it cites.
         found.into_iter().map(|v| v.to_string()).collect()
     }
 

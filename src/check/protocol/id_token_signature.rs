@@ -145,7 +145,7 @@ mod tests {
     use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents};
     use serde_json::json;
 
-    use super::super::fake::{Scripted, setup};
+    use super::super::fake::{Scripted, printed, setup};
     use super::super::jwt::tests::{hs256, jwt};
     use super::*;
 
@@ -192,15 +192,6 @@ mod tests {
         found
     }
 
-    fn messages(found: Finding) -> String {
-        found
-            .expect("judged")
-            .iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
     #[test]
     fn a_token_signed_with_the_published_key_holds() {
         let token = rs256(PUBLISHED, "k1", &json!({"sub": "u"}));
@@ -213,7 +204,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_an_unpublished_key_fails() {
         let token = rs256(UNPUBLISHED, "k1", &json!({"sub": "u"}));
-        let all = messages(judge(&token, &jwks("k1")));
+        let all = printed(judge(&token, &jwks("k1")));
         assert!(all.contains("signature does not verify"), "{all}");
         assert!(all.contains("§3.1.3.7"), "{all}");
     }
@@ -221,17 +212,17 @@ mod tests {
     #[test]
     fn an_unknown_kid_fails() {
         let token = rs256(PUBLISHED, "rotated-away", &json!({"sub": "u"}));
-        let all = messages(judge(&token, &jwks("k1")));
+        let all = printed(judge(&token, &jwks("k1")));
         assert!(all.contains("`rotated-away` is not published"), "{all}");
     }
 
     #[test]
     fn unsigned_unadvertised_and_wrong_secret_fail() {
         let none = jwt(&json!({"alg": "none"}), &json!({"sub": "u"}), b"");
-        assert!(messages(judge(&none, "")).contains("unsigned"));
+        assert!(printed(judge(&none, "")).contains("unsigned"));
         let es = jwt(&json!({"alg": "ES256", "kid": "k1"}), &json!({}), b"x");
-        assert!(messages(judge(&es, "")).contains("does not advertise"));
+        assert!(printed(judge(&es, "")).contains("does not advertise"));
         let hs = hs256(&json!({"sub": "u"}), "not-the-secret");
-        assert!(messages(judge(&hs, "")).contains("does not verify with the client secret"));
+        assert!(printed(judge(&hs, "")).contains("does not verify with the client secret"));
     }
 }

@@ -19,6 +19,7 @@ mod redirect_uri_registered;
 mod refresh_rotation;
 mod revocation;
 mod state_echo;
+mod steps;
 mod token_response;
 mod userinfo_sub;
 
@@ -362,11 +363,7 @@ pub fn authorization_code(
         reason: format!(
             "/authorize gave no code (answered {}{})",
             answer.response.status,
-            answer
-                .response
-                .header("location")
-                .map(|l| format!(", Location {l}"))
-                .unwrap_or_default()
+            steps::location_text(&answer)
         ),
     })
 }
@@ -457,6 +454,17 @@ pub(crate) mod fake {
         fn post_form(&mut self, path: &str, _form: &[(&str, &str)]) -> Result<Exchange, Stop> {
             self.answer(format!("POST {path}"))
         }
+    }
+
+    /// The violations a check found, one a line as printed (the message and the source it
+    /// cites); a check that stopped panics.
+    pub fn printed(found: Finding) -> String {
+        found
+            .expect("judged")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     pub fn setup() -> Setup {

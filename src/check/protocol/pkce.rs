@@ -2,16 +2,13 @@
 //! code_verifier: the right one succeeds, a wrong one fails with `invalid_grant`, none at all
 //! fails (RFC 7636 §4.2, §4.5, §4.6).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::Value;
-
+use super::steps::{error_code, refused_with};
 use super::{
     Endpoint, Finding, ProtocolId, Session, Setup, Stop, authorization_code, body_text,
-    code_exchange, json_object,
+    code_exchange,
 };
-use crate::check::Violation;
-use crate::execute::Exchange;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 const ID: ProtocolId = ProtocolId::Pkce;
 
@@ -66,7 +63,8 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
     let wrong = session.call(Endpoint::Token, &params, &[])?;
     // §4.6: "If the values are not equal, an error response indicating "invalid_grant" as
     // described in Section 5.2 of [RFC6749] MUST be returned."
-    violations.extend(refused(
+    violations.extend(refused_with(
+        ID,
         &wrong,
         "a code issued with an S256 challenge was exchanged with a wrong code_verifier",
         &["invalid_grant"],
@@ -77,46 +75,13 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
     let missing = session.call(Endpoint::Token, &params, &[])?;
     // The RFC names no code for a missing verifier: a missing required parameter is
     // `invalid_request` and a failed verification `invalid_grant` (RFC 6749 §5.2); both refuse.
-    violations.extend(refused(
+    violations.extend(refused_with(
+        ID,
         &missing,
         "a code issued with an S256 challenge was exchanged without a code_verifier",
         &["invalid_grant", "invalid_request"],
     ));
     Ok(violations)
-}
-
-fn error_code(exchange: &Exchange) -> Option<String> {
-    match json_object(exchange)?.get("error")? {
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    }
-}
-
-/// The attempt must be refused with one of `codes`: a success breaks the property, a client
-/// error with another code is the wrong refusal; a 5xx proves nothing either way.
-fn refused(exchange: &Exchange, accepted_what: &str, codes: &[&str]) -> Option<Violation> {
-    let status = exchange.response.status;
-    if (200..300).contains(&status) {
-        return Some(
-            ID.violation(format!("{accepted_what} (answered {status})"))
-                .observed(body_text(exchange)),
-        );
-    }
-    if !(400..500).contains(&status) {
-        return None;
-    }
-    let error = error_code(exchange);
-    if error.as_deref().is_some_and(|e| codes.contains(&e)) {
-        return None;
-    }
-    Some(
-        ID.violation(format!(
-            "refused with {status} {}, not `{}`: {accepted_what} must fail that way",
-            error.map_or("and no error".to_string(), |e| format!("`{e}`")),
-            codes.join("` or `")
-        ))
-        .observed(body_text(exchange)),
-    )
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use url::Url;
 
+use super::steps::location_text;
 use super::{Endpoint, Finding, ProtocolId, Session, Setup, Stop};
 use crate::check::Violation;
 use crate::execute::Exchange;
@@ -100,14 +101,6 @@ fn redirected(exchange: &Exchange, uri: &str, response_type: &str, why: &str) ->
         exchange.response.status,
         location_text(exchange)
     ))
-}
-
-fn location_text(exchange: &Exchange) -> String {
-    exchange
-        .response
-        .header("location")
-        .map(|l| format!(", Location {l}"))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! characters and all, in the success redirect and in an error redirect, which also carries
 //! `error` (RFC 6749 §4.1.2, §4.1.2.1).
 
+use super::steps::location_text;
 use super::{Endpoint, Finding, ProtocolId, Session, Setup, Stop, location_param};
 use crate::check::Violation;
 use crate::execute::Exchange;
@@ -103,14 +104,6 @@ fn location(exchange: &Exchange) -> String {
         "Location: {}",
         exchange.response.header("location").unwrap_or_default()
     )
-}
-
-fn location_text(exchange: &Exchange) -> String {
-    exchange
-        .response
-        .header("location")
-        .map(|l| format!(", Location {l}"))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ pub fn run(setup: &Setup, session: &mut dyn Session) -> Finding {
 mod tests {
     use serde_json::json;
 
-    use super::super::fake::{Scripted, setup};
+    use super::super::fake::{Scripted, printed, setup};
     use super::super::jwt::tests::jwt;
     use super::*;
 
@@ -123,11 +123,7 @@ mod tests {
     fn messages(found: Finding) -> String {
         let found = found.expect("judged");
         assert!(found.iter().all(|v| v.check.as_str() == "userinfo_sub"));
-        found
-            .into_iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
+        printed(Ok(found))
     }
 
     #[test]
