@@ -233,6 +233,7 @@ impl Session for RunnerSession<'_> {
 
     fn get(&mut self, target: &str) -> Result<Exchange, Stop> {
         let (path, query) = self.on_target(target)?;
+        self.guard(Method::Get, &path)?;
         let mut request = Request::new(Method::Get, path);
         request.query = query;
         self.send("", request)
@@ -240,6 +241,7 @@ impl Session for RunnerSession<'_> {
 
     fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> Result<Exchange, Stop> {
         let (path, query) = self.on_target(path)?;
+        self.guard(Method::Post, &path)?;
         let mut request = Request::new(Method::Post, path);
         request.query = query;
         let mut body = url::form_urlencoded::Serializer::new(String::new());
@@ -255,6 +257,37 @@ impl Session for RunnerSession<'_> {
 }
 
 impl RunnerSession<'_> {
+    /// A live target gets no request to a documented path whose operation (with this method,
+    /// else any at that path) has a side effect the run does not allow: a discovery document
+    /// names registration and revocation endpoints too. The call is skipped as not on the
+    /// target's safe side (`status: 0`), and the check goes on without it.
+    fn guard(&self, method: Method, path: &str) -> Result<(), Stop> {
+        let at_path: Vec<&Operation> = self
+            .cx
+            .doc
+            .operations
+            .iter()
+            .filter(|op| template_matches(&op.path, path))
+            .collect();
+        let same_method: Vec<&Operation> = at_path
+            .iter()
+            .copied()
+            .filter(|op| op.method == method)
+            .collect();
+        let judged = if same_method.is_empty() {
+            at_path
+        } else {
+            same_method
+        };
+        match judged
+            .into_iter()
+            .find_map(|op| self.cx.recipes.unsafe_reason(op))
+        {
+            Some(reason) => Err(Stop::Unreached { status: 0, reason }),
+            None => Ok(()),
+        }
+    }
+
     /// A path on the target: an absolute URL must be on the target's own origin (a discovery
     /// document naming another host is not followed; conform talks to one server).
     fn on_target(&self, target: &str) -> Result<(String, Vec<(String, String)>), Stop> {
@@ -290,9 +323,39 @@ fn slow_down(exchange: &Exchange) -> bool {
         .is_some_and(|b| b.get("error").and_then(serde_json::Value::as_str) == Some("slow_down"))
 }
 
+/// Whether `path` is an instance of the document's path `template` (`{name}` matches one
+/// segment).
+fn template_matches(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}') && !p.is_empty()))
+}
+
 fn flow_error(error: &crate::runner::FlowError) -> String {
     match error {
         crate::runner::FlowError::Error(message) => message.clone(),
         crate::runner::FlowError::Failed(failure) => failure.message(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_matches;
+
+    #[test]
+    fn paths_match_their_templates_segment_by_segment() {
+        assert!(template_matches("/oidc/register", "/oidc/register"));
+        assert!(template_matches(
+            "/mfa/authenticators/{AUTHENTICATOR_ID}",
+            "/mfa/authenticators/totp%7Cdev_1"
+        ));
+        assert!(!template_matches(
+            "/mfa/authenticators/{id}",
+            "/mfa/authenticators/"
+        ));
+        assert!(!template_matches("/oidc/register", "/oidc/registration"));
+        assert!(!template_matches("/oauth/token", "/oauth/token/extra"));
     }
 }
