@@ -11,7 +11,7 @@ use crate::check::protocol::{Endpoint, ProtocolId, Session, Setup, Stop};
 use crate::event::{CaseResult, Outcome, ResultKind};
 use crate::execute::{Body, Exchange, On429, Request, Tally, back_off};
 use crate::plan::Recipe;
-use crate::spec::{Method, Operation};
+use crate::spec::{Method, Operation, StatusSpec};
 use crate::suite::{Inputs, ProtocolSettings};
 
 /// The test id of a protocol check.
@@ -228,7 +228,26 @@ impl Session for RunnerSession<'_> {
             .valid_request(op, &inputs, &resolved, &key)
             .map_err(|e| Stop::Error(format!("{op_id}: {e}")))?;
         self.operation.get_or_insert_with(|| op_id.clone());
-        self.send(&op_id, request)
+        let exchange = self.send(&op_id, request)?;
+        // An answer that breaks the document is the operation's cases' failure, reported
+        // there once: the property cannot be judged on it (a cut-off token answer is not a
+        // token answer without a token).
+        let status = exchange.response.status;
+        let broken = self.cx.check(
+            self.operation(endpoint)?,
+            StatusSpec::Code(status),
+            &exchange,
+        );
+        if let Some(violation) = broken.first() {
+            return Err(Stop::Unreached {
+                status,
+                reason: format!(
+                    "{op_id} answered {status} against its document ([{}] {}); its cases report that",
+                    violation.check, violation.message
+                ),
+            });
+        }
+        Ok(exchange)
     }
 
     fn get(&mut self, target: &str) -> Result<Exchange, Stop> {
