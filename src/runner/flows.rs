@@ -23,6 +23,17 @@ pub enum FlowError {
     Error(String),
 }
 
+impl FlowError {
+    /// The error in one line: the failing step's first violation, or why the flow could not
+    /// run.
+    pub fn message(&self) -> String {
+        match self {
+            FlowError::Error(message) => message.clone(),
+            FlowError::Failed(failure) => failure.message(),
+        }
+    }
+}
+
 /// The step of a flow that failed, and what it got.
 #[derive(Debug, Clone)]
 pub struct FlowFailure {

@@ -98,7 +98,7 @@ fn setup(cx: &RunContext) -> Result<Setup, Stop> {
     }
     let resolved = cx
         .resolve(&inputs, None, 0)
-        .map_err(|e| Stop::Error(format!("the [protocol] values: {}", flow_error(&e))))?;
+        .map_err(|e| Stop::Error(format!("the [protocol] values: {}", e.message())))?;
     let mut setup = Setup {
         rotation: settings.rotation,
         ..Setup::default()
@@ -133,10 +133,10 @@ struct RunnerSession<'a> {
     skipped: Option<String>,
 }
 
-impl RunnerSession<'_> {
+impl<'a> RunnerSession<'a> {
     /// The operation in `endpoint`'s role: the suite's `[protocol] endpoints`, else the one at
     /// the endpoint's conventional path.
-    fn operation(&self, endpoint: Endpoint) -> Result<&Operation, Stop> {
+    fn operation(&self, endpoint: Endpoint) -> Result<&'a Operation, Stop> {
         let named = self
             .cx
             .recipes
@@ -195,11 +195,11 @@ impl Session for RunnerSession<'_> {
     ) -> Result<Exchange, Stop> {
         // A live target gets no side effect the run does not allow, from a check either
         // (revocation revokes a token).
-        if let Some(reason) = self.cx.recipes.unsafe_reason(self.operation(endpoint)?) {
+        let op = self.operation(endpoint)?;
+        if let Some(reason) = self.cx.recipes.unsafe_reason(op) {
             self.skipped = Some(reason.clone());
             return Err(Stop::Unreached { status: 0, reason });
         }
-        let op = self.operation(endpoint)?;
         let op_id = op.id();
         let mut inputs = Inputs::default();
         for (name, value) in params {
@@ -221,7 +221,7 @@ impl Session for RunnerSession<'_> {
         let resolved = self
             .cx
             .resolve(&inputs, None, 0)
-            .map_err(|e| Stop::Error(flow_error(&e)))?;
+            .map_err(|e| Stop::Error(e.message()))?;
         let key = format!("{}/{}", self.key, self.sent.len());
         let request = self
             .cx
@@ -233,11 +233,7 @@ impl Session for RunnerSession<'_> {
         // there once: the property cannot be judged on it (a cut-off token answer is not a
         // token answer without a token).
         let status = exchange.response.status;
-        let broken = self.cx.check(
-            self.operation(endpoint)?,
-            StatusSpec::Code(status),
-            &exchange,
-        );
+        let broken = self.cx.check(op, StatusSpec::Code(status), &exchange);
         if let Some(violation) = broken.first() {
             return Err(Stop::Unreached {
                 status,
@@ -350,13 +346,6 @@ fn template_matches(template: &str, path: &str) -> bool {
         && t.iter()
             .zip(&p)
             .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}') && !p.is_empty()))
-}
-
-fn flow_error(error: &crate::runner::FlowError) -> String {
-    match error {
-        crate::runner::FlowError::Error(message) => message.clone(),
-        crate::runner::FlowError::Failed(failure) => failure.message(),
-    }
 }
 
 #[cfg(test)]

@@ -77,10 +77,7 @@ impl RunContext {
                             .cloned()
                             .ok_or_else(|| format!("flow `{flow}` captured no `{var}`")),
                         Err(e) => {
-                            let message = match &e {
-                                FlowError::Error(m) => m.clone(),
-                                FlowError::Failed(f) => f.message(),
-                            };
+                            let message = e.message();
                             failure.get_or_insert(e);
                             Err(message)
                         }
